@@ -78,9 +78,17 @@ type Request struct {
 type Verdict string
 
 const (
+	// Approved lets the call proceed.
 	Approved Verdict = "approved"
-	Denied   Verdict = "denied"
+	// Denied refuses the call.
+	Denied Verdict = "denied"
+	// Pending is never a final verdict: Queue.Decide reports it when a vote
+	// was recorded but the quorum is not reached yet.
+	Pending Verdict = "pending"
 )
+
+// Final reports whether v is a final verdict (Approved or Denied).
+func (v Verdict) Final() bool { return v == Approved || v == Denied }
 
 // Vote is one approver's verdict on a request.
 type Vote struct {
@@ -98,8 +106,12 @@ type Decision struct {
 	Votes     []Vote    `json:"votes,omitempty"`
 	Reason    string    `json:"reason,omitempty"`
 	DecidedAt time.Time `json:"decided_at"`
-	// GrantUntil is set when the approval opened a just-in-time grant.
+	// GrantUntil is set when the approval opened a just-in-time grant, or
+	// when the decision was given by such a grant.
 	GrantUntil time.Time `json:"grant_until,omitzero"`
+	// GrantedBy is the id of the earlier request whose approval opened the
+	// grant that approved this one; empty when a person decided this request.
+	GrantedBy string `json:"granted_by,omitempty"`
 }
 
 // Approved reports whether the decision lets the call proceed.

@@ -1,0 +1,89 @@
+package approval
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// AllowAll returns an Approver that approves every valid request at once. It
+// is meant for tests and examples: it asks nobody.
+func AllowAll() Approver { return static{verdict: Approved, reason: "allow all"} }
+
+// DenyAll returns an Approver that denies every valid request at once with
+// the given reason. It is meant for tests, examples, and as a safe stand-in
+// where approvals are not wired up yet.
+func DenyAll(reason string) Approver { return static{verdict: Denied, reason: reason} }
+
+type static struct {
+	verdict Verdict
+	reason  string
+}
+
+func (s static) Approve(ctx context.Context, req *Request) (Decision, error) {
+	if err := req.Validate(); err != nil {
+		return Decision{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Decision{}, fmt.Errorf("approval: request %s: %w", req.ID, err)
+	}
+	return Decision{
+		RequestID: req.ID,
+		CallHash:  req.CallHash,
+		Verdict:   s.verdict,
+		Reason:    s.reason,
+		DecidedAt: time.Now(),
+	}, nil
+}
+
+// Checked wraps a so that what it returns is checked before anyone acts on
+// it. Checked refuses an invalid request without calling a; and it turns a
+// decision that does not bind the request (ErrMismatch), whose verdict is not
+// final (ErrInvalidDecision), or that counts an approving vote by the
+// requester (ErrSelfApproval) into an error. Errors from a pass through
+// unchanged. Checked(nil) denies everything with ErrInvalidDecision.
+//
+// Use it around approvers written by others, such as an ApproverFunc that
+// calls a ticketing system.
+func Checked(a Approver) Approver {
+	return ApproverFunc(func(ctx context.Context, req *Request) (Decision, error) {
+		if err := req.Validate(); err != nil {
+			return Decision{}, err
+		}
+		if a == nil {
+			return Decision{}, fmt.Errorf("%w: no approver", ErrInvalidDecision)
+		}
+		d, err := a.Approve(ctx, req)
+		if err != nil {
+			return Decision{}, err
+		}
+		if err := d.Check(req); err != nil {
+			return Decision{}, err
+		}
+		return d, nil
+	})
+}
+
+// Check reports whether d may be acted on for req: it must bind req (same
+// request id and call hash), carry a final verdict, and count no approving
+// vote by the requester. The error wraps ErrMismatch, ErrInvalidDecision or
+// ErrSelfApproval.
+func (d Decision) Check(req *Request) error {
+	if req == nil {
+		return fmt.Errorf("%w: nil request", ErrMismatch)
+	}
+	if !d.Binds(req) {
+		return fmt.Errorf("%w: decision for request %q (call %.12s) returned for request %q (call %.12s)",
+			ErrMismatch, d.RequestID, d.CallHash, req.ID, req.CallHash)
+	}
+	if !d.Verdict.Final() {
+		return fmt.Errorf("%w: request %s: verdict %q is not final", ErrInvalidDecision, req.ID, d.Verdict)
+	}
+	requester := req.Requester.ID()
+	for _, v := range d.Votes {
+		if v.Verdict == Approved && v.Approver.ID() == requester {
+			return fmt.Errorf("%w: request %s counts a vote by its requester", ErrSelfApproval, req.ID)
+		}
+	}
+	return nil
+}
