@@ -1,0 +1,159 @@
+package identity
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+)
+
+// maxJWKSBytes bounds what a key set response may make us read and parse.
+const maxJWKSBytes = 1 << 20
+
+// jwksTransport sits under go-oidc's RemoteKeySet, on the requests for the
+// issuer's jwks_uri only. go-oidc refetches the key set whenever a token
+// fails to verify against its cache; that is how a rotated-in key becomes
+// known, but it also lets anyone holding garbage tokens make us hammer the
+// identity provider. The transport therefore
+//
+//   - serves the last good key set again while it is younger than the
+//     minimum refresh interval, instead of asking the provider;
+//   - turns a failed fetch (network error, non-200, oversized body) into an
+//     error wrapping ErrKeySetUnavailable, which go-oidc passes up with %w;
+//   - remembers which key ids the provider published, so a failed signature
+//     can be reported as ErrUnknownKey or ErrBadSignature (go-oidc's error
+//     does not say which).
+type jwksTransport struct {
+	base        http.RoundTripper
+	jwksURL     string
+	minInterval time.Duration
+	now         func() time.Time
+
+	mu        sync.Mutex
+	attempted time.Time           // last time we asked the provider
+	body      []byte              // last good key set document
+	kids      map[string]struct{} // key ids in body
+}
+
+func (t *jwksTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.String() != t.jwksURL {
+		return t.base.RoundTrip(req)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock() // one fetch at a time; go-oidc coalesces callers anyway
+	now := t.now()
+	// A clock that went backwards counts as "interval over", never as a
+	// reason to stop refreshing for good.
+	if elapsed := now.Sub(t.attempted); !t.attempted.IsZero() && elapsed >= 0 && elapsed < t.minInterval {
+		if t.body == nil {
+			return nil, fmt.Errorf("%w: refresh suppressed after a failed fetch", ErrKeySetUnavailable)
+		}
+		return cachedResponse(req, t.body), nil
+	}
+	t.attempted = now
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKeySetUnavailable, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%w: key set endpoint answered %s", ErrKeySetUnavailable, resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKSBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading key set: %w", ErrKeySetUnavailable, err)
+	}
+	if len(body) > maxJWKSBytes {
+		return nil, fmt.Errorf("%w: key set larger than %d bytes", ErrKeySetUnavailable, maxJWKSBytes)
+	}
+	var doc struct {
+		Keys []struct {
+			Kid string `json:"kid"`
+		} `json:"keys"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, fmt.Errorf("%w: key set is not JSON: %w", ErrKeySetUnavailable, err)
+	}
+	kids := make(map[string]struct{}, len(doc.Keys))
+	for _, k := range doc.Keys {
+		kids[k.Kid] = struct{}{}
+	}
+	t.body, t.kids = body, kids
+	return cachedResponse(req, body), nil
+}
+
+// knownKey reports whether the last key set published kid. A token without
+// a kid is matched against every key, so it is "known" when any key exists.
+func (t *jwksTransport) knownKey(kid string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if kid == "" {
+		return len(t.kids) > 0
+	}
+	_, ok := t.kids[kid]
+	return ok
+}
+
+func cachedResponse(req *http.Request, body []byte) *http.Response {
+	return &http.Response{
+		Status:        "200 OK",
+		StatusCode:    http.StatusOK,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        http.Header{"Content-Type": {"application/json"}},
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)),
+		Request:       req,
+	}
+}
+
+// sigResult is where recordingKeySet leaves the outcome of the signature
+// check for the Verify call that owns it.
+type sigResult struct {
+	checked bool
+	err     error
+}
+
+type sigResultKey struct{}
+
+// keySet wraps go-oidc's RemoteKeySet. It records the outcome of the
+// signature check for the Verify call that owns the context, because
+// oidc.IDTokenVerifier.Verify returns untyped errors for signature and claim
+// failures alike. And it replaces the RemoteKeySet (whose cache then starts
+// empty) once it is older than maxAge: go-oidc only refetches keys when a
+// token fails against its cache, so without this a key the issuer withdrew
+// would be trusted for as long as no token with an unknown kid arrived.
+type keySet struct {
+	newRemote func() *oidc.RemoteKeySet
+	maxAge    time.Duration
+	now       func() time.Time
+
+	mu      sync.Mutex
+	remote  *oidc.RemoteKeySet
+	created time.Time
+}
+
+func (k *keySet) current() *oidc.RemoteKeySet {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	now := k.now()
+	if age := now.Sub(k.created); k.remote == nil || age < 0 || (k.maxAge > 0 && age >= k.maxAge) {
+		k.remote, k.created = k.newRemote(), now
+	}
+	return k.remote
+}
+
+func (k *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
+	payload, err := k.current().VerifySignature(ctx, jwt)
+	if r, ok := ctx.Value(sigResultKey{}).(*sigResult); ok {
+		r.checked, r.err = true, err
+	}
+	return payload, err
+}
