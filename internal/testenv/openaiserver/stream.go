@@ -54,21 +54,13 @@ func (e *sse) finish() error { return e.raw([]byte("[DONE]")) }
 
 func (e *sse) raw(payload []byte) error {
 	if e.stall >= 0 && e.sent >= e.stall {
-		select {
-		case <-e.ctx.Done():
-		case <-e.done:
-		}
+		e.wait(nil)
 		return errStreamEnded
 	}
 	if e.sent > 0 && e.delay > 0 {
 		t := time.NewTimer(e.delay)
-		select {
-		case <-t.C:
-		case <-e.ctx.Done():
-			t.Stop()
-			return errStreamEnded
-		case <-e.done:
-			t.Stop()
+		defer t.Stop()
+		if !e.wait(t.C) {
 			return errStreamEnded
 		}
 	}
@@ -84,4 +76,19 @@ func (e *sse) raw(payload []byte) error {
 	}
 	e.sent++
 	return nil
+}
+
+// wait blocks until tick fires (true), the client goes away (false), or the
+// server closes. A closing server cuts the connection without ending the
+// chunked body, so the client sees the stream break as it would when a real
+// endpoint goes down, not a clean end of stream.
+func (e *sse) wait(tick <-chan time.Time) bool {
+	select {
+	case <-tick:
+		return true
+	case <-e.ctx.Done():
+		return false
+	case <-e.done:
+		panic(http.ErrAbortHandler)
+	}
 }
