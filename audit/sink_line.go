@@ -1,0 +1,151 @@
+package audit
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+)
+
+// The line format, shared by FileSink segments and WebhookSink bodies: one
+// JSON object per record and per line,
+//
+//	{"origin":"api-1","seq":7,"type":"event","data":{...the canonical JSON...}}
+//
+// Data is embedded so that its exact bytes come back:
+//
+//   - "data" holds Data verbatim when Data is one JSON value in valid UTF-8
+//     with no line break and no leading or trailing white space, which is
+//     what canonical (RFC 8785) event bytes are. Such a line reads as plain
+//     JSON (jq '.data.principal'), and the reader takes the value's bytes
+//     as they are, never re-encoding them.
+//   - "text" holds Data as a JSON string when Data is other valid UTF-8,
+//     such as a signed note (checkpoint) with its line breaks.
+//   - "b64" holds Data in standard base64 otherwise.
+//
+// Exactly one of the three is present.
+
+// appendRecordLine appends r's line, with its final newline, to dst.
+func appendRecordLine(dst []byte, r Record) []byte {
+	dst = append(dst, `{"origin":`...)
+	dst = appendLineString(dst, r.Origin)
+	dst = append(dst, `,"seq":`...)
+	dst = strconv.AppendUint(dst, r.Seq, 10)
+	dst = append(dst, `,"type":`...)
+	dst = appendLineString(dst, string(r.Type))
+	switch {
+	case embeddableJSON(r.Data):
+		dst = append(dst, `,"data":`...)
+		dst = append(dst, r.Data...)
+	case utf8.Valid(r.Data):
+		dst = append(dst, `,"text":`...)
+		dst = appendLineString(dst, string(r.Data))
+	default:
+		dst = append(dst, `,"b64":"`...)
+		dst = base64.StdEncoding.AppendEncode(dst, r.Data)
+		dst = append(dst, '"')
+	}
+	return append(dst, "}\n"...)
+}
+
+func embeddableJSON(d []byte) bool {
+	if len(d) == 0 || isJSONSpace(d[0]) || isJSONSpace(d[len(d)-1]) {
+		return false
+	}
+	for _, c := range d {
+		if c == '\n' || c == '\r' {
+			return false
+		}
+	}
+	return utf8.Valid(d) && json.Valid(d)
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+const lineHexDigits = "0123456789abcdef"
+
+// appendLineString appends s as a JSON string. s must be valid UTF-8 for
+// the result to decode to s; invalid bytes are copied as they are.
+func appendLineString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', lineHexDigits[c>>4], lineHexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+type recordLine struct {
+	Origin *string          `json:"origin"`
+	Seq    *uint64          `json:"seq"`
+	Type   *string          `json:"type"`
+	Data   *json.RawMessage `json:"data"`
+	Text   *string          `json:"text"`
+	B64    *string          `json:"b64"`
+}
+
+var errNoData = errors.New(`no "data", "text" or "b64" field`)
+
+// parseRecordLine decodes one line (without or with its newline).
+func parseRecordLine(line []byte) (Record, error) {
+	var l recordLine
+	if err := json.Unmarshal(line, &l); err != nil {
+		return Record{}, err
+	}
+	switch {
+	case l.Origin == nil || *l.Origin == "":
+		return Record{}, errors.New(`missing "origin"`)
+	case l.Seq == nil:
+		return Record{}, errors.New(`missing "seq"`)
+	case l.Type == nil || *l.Type == "":
+		return Record{}, errors.New(`missing "type"`)
+	}
+	r := Record{Origin: *l.Origin, Seq: *l.Seq, Type: RecordType(*l.Type)}
+	n := 0
+	if l.Data != nil {
+		n++
+		r.Data = []byte(*l.Data)
+	}
+	if l.Text != nil {
+		n++
+		r.Data = []byte(*l.Text)
+	}
+	if l.B64 != nil {
+		n++
+		d, err := base64.StdEncoding.DecodeString(*l.B64)
+		if err != nil {
+			return Record{}, fmt.Errorf(`"b64": %w`, err)
+		}
+		r.Data = d
+	}
+	switch {
+	case n == 0:
+		return Record{}, errNoData
+	case n > 1:
+		return Record{}, errors.New(`more than one of "data", "text", "b64"`)
+	}
+	if err := validRecord(r); err != nil {
+		return Record{}, err
+	}
+	return r, nil
+}
