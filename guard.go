@@ -318,14 +318,13 @@ func (g *Guard) approve(ctx context.Context, op *Op, d Decision) error {
 		}
 	}
 	op.receipt.Decision = &dec
-	if !dec.Binds(&req) {
-		return fmt.Errorf("%w: the decision is for request %q, not %q", ErrApprovalDenied, dec.RequestID, req.ID)
+	// Never trust an approver's word about which call it decided: a
+	// decision for another request, or one the requester voted in, is void.
+	if err := dec.Check(&req); err != nil {
+		return fmt.Errorf("%w: %w", ErrApprovalDenied, err)
 	}
 	approvers := map[string]bool{}
 	for _, v := range dec.Votes {
-		if v.Approver.ID() == req.Requester.ID() {
-			return fmt.Errorf("%w: %s voted on its own request", ErrApprovalDenied, req.Requester.ID())
-		}
 		if v.Verdict == approval.Approved {
 			approvers[v.Approver.ID()] = true
 		}
@@ -337,7 +336,7 @@ func (g *Guard) approve(ctx context.Context, op *Op, d Decision) error {
 		}
 		return fmt.Errorf("%w: %s", ErrApprovalDenied, reason)
 	}
-	if a.Quorum > 1 && len(approvers) < a.Quorum && dec.GrantUntil.IsZero() {
+	if a.Quorum > 1 && len(approvers) < a.Quorum {
 		return fmt.Errorf("%w: %d distinct approvers, quorum is %d", ErrApprovalDenied, len(approvers), a.Quorum)
 	}
 	return nil
