@@ -1,0 +1,125 @@
+// Command quickstart walks through ragguard's pipeline end to end, offline:
+// a real OIDC issuer on loopback signs a token, ragguard verifies it, and
+// three governed calls show the three outcomes of a policy — allowed,
+// denied, and held for a human approver who then releases it.
+//
+//	go run ./examples/quickstart
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ragguard/ragguard"
+	"github.com/ragguard/ragguard/approval"
+	"github.com/ragguard/ragguard/identity"
+	"github.com/ragguard/ragguard/identity/identitytest"
+)
+
+//go:embed policy.yaml
+var policyYAML []byte
+
+func main() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := run(ctx, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, out io.Writer) error {
+	// 1. Identity. An in-process OIDC issuer stands in for your IdP; the
+	// verifier does discovery, JWKS, signature, issuer, audience and expiry
+	// checks exactly as it would against a real one.
+	issuer, err := identitytest.StartIssuer()
+	if err != nil {
+		return err
+	}
+	defer issuer.Close()
+	verifier, err := identity.NewOIDCVerifier(ctx, issuer.URL(),
+		identity.WithAudience(identitytest.DefaultAudience),
+		identity.WithGroupsClaim("groups"),
+		identity.WithTenantClaim("tenant"),
+		identity.WithRoleMapping(map[string][]string{"data-team": {"analyst"}, "privacy-office": {"privacy-officer"}}),
+	)
+	if err != nil {
+		return err
+	}
+	token, err := issuer.Token("alice", map[string]any{"email": "alice@example.com", "groups": []string{"data-team"}, "tenant": "acme"})
+	if err != nil {
+		return err
+	}
+	alice, err := verifier.Verify(ctx, token)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "authenticated %s (roles %v, tenant %s) with a %s token\n", alice.Subject, alice.Roles, alice.Tenant, alice.AuthMethod)
+	ctx = identity.NewContext(ctx, alice)
+
+	// 2. The Guard: policy, approver, auditor.
+	policy, err := ragguard.ParsePolicy(policyYAML, "yaml", ragguard.WithPolicySource("policy.yaml"))
+	if err != nil {
+		return err
+	}
+	queue := approval.NewQueue()
+	auditor := ragguard.AuditorFunc(func(_ context.Context, ev *ragguard.AuditEvent) error {
+		fmt.Fprintf(out, "  audit: %s %s %s → %s (rule %q)\n", ev.Kind, ev.Operation, strings.Join(ev.Resources, ","), ev.Code, ev.Decision.Rule)
+		return nil
+	})
+	guard, err := ragguard.New(ragguard.WithPolicy(policy), ragguard.WithApprover(queue), ragguard.WithAuditor(auditor))
+	if err != nil {
+		return err
+	}
+
+	// 3a. Allowed: an analyst may chat with gpt-4o-mini.
+	op, err := guard.Begin(ctx, &ragguard.Call{Kind: ragguard.KindLLM, Operation: "chat", Resources: []string{"gpt-4o-mini"},
+		Inputs: []ragguard.Input{{Location: "messages[0].content", Text: "Summarise last quarter's churn."}}})
+	if err != nil {
+		return fmt.Errorf("chat should be allowed: %w", err)
+	}
+	fmt.Fprintf(out, "ALLOWED  chat gpt-4o-mini by rule %s\n", op.Decision().Rule)
+	if err := op.Finish(nil); err != nil {
+		return err
+	}
+
+	// 3b. Denied: no rule lets analysts delete rows, so the default denies.
+	_, err = guard.Begin(ctx, &ragguard.Call{Kind: ragguard.KindSQL, Operation: "delete", Resources: []string{"patients"}})
+	if !errors.Is(err, ragguard.ErrPermissionDenied) {
+		return fmt.Errorf("delete should be denied, got %v", err)
+	}
+	fmt.Fprintf(out, "DENIED   sql delete patients: %v (code %s)\n", err, ragguard.CodeOf(err))
+
+	// 3c. Held: searching patient notes waits for the privacy office.
+	carol := approval.Party{Subject: "carol", Issuer: issuer.URL(), Groups: []string{"privacy-office"}}
+	approverCtx, stopApprover := context.WithCancel(ctx)
+	var approverDone sync.WaitGroup
+	defer approverDone.Wait()
+	defer stopApprover()
+	approverDone.Go(func() {
+		for approverCtx.Err() == nil {
+			for _, req := range queue.Pending(approverCtx) {
+				fmt.Fprintf(out, "  approver carol sees request %s… from %s: %q\n", req.ID[:8], req.Requester.Subject, req.Justification)
+				if _, err := queue.Decide(approverCtx, req.ID, carol, approval.Approved, "ticket checked"); err != nil {
+					fmt.Fprintln(out, "  decide:", err)
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+	held := ragguard.WithJustification(ctx, "INC-4711: patient asked for their records")
+	op, err = guard.Begin(held, &ragguard.Call{Kind: ragguard.KindVector, Operation: "search", Resources: []string{"patient-notes"},
+		Inputs: []ragguard.Input{{Location: "query", Text: "discharge summary"}}})
+	if err != nil {
+		return fmt.Errorf("search should be released by the approver: %w", err)
+	}
+	fmt.Fprintf(out, "HELD     vector search patient-notes, then APPROVED; retrieval filter %v\n", op.Filter())
+	return op.Finish(nil)
+}
