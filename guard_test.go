@@ -76,8 +76,8 @@ func (m *fakeCallMasker) JSON(loc string, doc []byte) ([]byte, error) {
 	return []byte(m.Text(loc, string(doc))), nil
 }
 func (m *fakeCallMasker) Row(cols []string, v []any) []any { return v }
-func (m *fakeCallMasker) Stream(loc string) StreamMasker  { return &passStream{} }
-func (m *fakeCallMasker) Findings() []MaskFinding         { return m.found }
+func (m *fakeCallMasker) Stream(loc string) StreamMasker   { return &passStream{} }
+func (m *fakeCallMasker) Findings() []MaskFinding          { return m.found }
 
 const guardPolicy = `
 roles: [analyst, approver]
