@@ -253,6 +253,10 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req openai.C
 	if err != nil {
 		return
 	}
+	if reply.StreamError != nil {
+		_ = e.data(reply.StreamError.wire())
+		return
+	}
 	finish := reply.finishReason()
 	if err := send(e, chunkDelta{}, &finish); err != nil {
 		return

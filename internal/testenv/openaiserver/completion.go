@@ -115,6 +115,10 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request, body []byte
 				return
 			}
 		}
+		if rep.StreamError != nil {
+			_ = e.data(rep.StreamError.wire())
+			return
+		}
 		finish := rep.finishReason()
 		if send(textChoice{Index: i, FinishReason: &finish}) != nil {
 			return

@@ -122,6 +122,10 @@ func (e ErrorReply) write(w http.ResponseWriter) {
 		_, _ = w.Write(e.Raw)
 		return
 	}
+	writeJSON(w, status, e.wire())
+}
+
+func (e ErrorReply) wire() wireError {
 	body := wireErrorBody{Message: e.Message, Type: e.Type}
 	if e.Param != "" {
 		body.Param = &e.Param
@@ -129,7 +133,7 @@ func (e ErrorReply) write(w http.ResponseWriter) {
 	if e.Code != "" {
 		body.Code = &e.Code
 	}
-	writeJSON(w, status, wireError{Error: body})
+	return wireError{Error: body}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

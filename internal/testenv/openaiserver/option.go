@@ -20,6 +20,8 @@ type config struct {
 	stallAfter  int // number of SSE events before the stream hangs; <0 never
 	embedDim    int
 	maxBodySize int64
+	upstreamURL string
+	upstreamKey string
 }
 
 const (

@@ -21,6 +21,11 @@ type Reply struct {
 	Usage *openai.Usage
 	// Error, when set, is sent instead of an answer.
 	Error *ErrorReply
+	// StreamError, when set on a streamed request, is sent after the
+	// content as a "data: {"error": {...}}" event, and the stream ends there
+	// without a finish reason or [DONE] — an upstream failure mid-stream.
+	// Status, RetryAfter and Raw do not apply.
+	StreamError *ErrorReply
 }
 
 // ToolCall is one function call in a Reply.

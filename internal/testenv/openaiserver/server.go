@@ -90,8 +90,9 @@ func (s *Server) Close() {
 	})
 }
 
-// FailNext makes the next n requests to known endpoints (after the API key
-// check) fail with e, before any ErrorRule is consulted.
+// FailNext makes the next n requests to known endpoints (to any path with
+// WithUpstream), after the API key check, fail with e before any ErrorRule
+// is consulted.
 func (s *Server) FailNext(n int, e ErrorReply) {
 	s.failMu.Lock()
 	defer s.failMu.Unlock()
@@ -152,7 +153,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	route, ok := routes[r.URL.Path]
-	if !ok || r.Method != http.MethodPost {
+	if (!ok || r.Method != http.MethodPost) && !s.Upstream() {
 		notFound(r).write(w)
 		return
 	}
@@ -175,6 +176,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			e.write(w)
 			return
 		}
+	}
+	if s.Upstream() {
+		s.forward(w, r, body)
+		return
 	}
 	route(s, w, r, body)
 }

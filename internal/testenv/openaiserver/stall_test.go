@@ -115,3 +115,44 @@ func TestStalledCompletionStream(t *testing.T) {
 	require.Error(t, awaitErr(t, done))
 	assert.Equal(t, 1, srv.Count(openaiserver.PathCompletions))
 }
+
+func TestStreamErrorMidStream(t *testing.T) {
+	e := openaiserver.ServerError()
+	e.Message = "upstream went away"
+	_, client := newClient(t,
+		openaiserver.WithChatResponder(openaiserver.Static(openaiserver.Reply{Content: "partial answer", StreamError: &e})),
+		openaiserver.WithCompletionResponder(openaiserver.CompletionResponderFunc(func(string, openai.CompletionRequest) openaiserver.Reply {
+			return openaiserver.Reply{Content: "partial", StreamError: &e}
+		})),
+		openaiserver.WithChunker(openaiserver.ChunkRunes(4)))
+
+	stream, err := client.CreateChatCompletionStream(context.Background(), userRequest("x"))
+	require.NoError(t, err)
+	defer stream.Close()
+	var got strings.Builder
+	for {
+		chunk, err := stream.Recv()
+		if err != nil {
+			var apiErr *openai.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, "upstream went away", apiErr.Message)
+			assert.Equal(t, "server_error", apiErr.Type)
+			break
+		}
+		got.WriteString(chunk.Choices[0].Delta.Content)
+	}
+	assert.Equal(t, "partial answer", got.String())
+
+	cstream, err := client.CreateCompletionStream(context.Background(), openai.CompletionRequest{Model: completionModel, Prompt: "x"})
+	require.NoError(t, err)
+	defer cstream.Close()
+	for {
+		_, err := cstream.Recv()
+		if err != nil {
+			var apiErr *openai.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, "upstream went away", apiErr.Message)
+			break
+		}
+	}
+}
