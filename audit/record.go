@@ -1,6 +1,11 @@
 package audit
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
 
 // RecordType tells what a Record of a stream holds.
 type RecordType string
@@ -19,14 +24,91 @@ const (
 )
 
 // Record is one entry of an audit stream as sinks store it. Data holds the
-// record's canonical bytes (RFC 8785 JSON for events, the signed note text
-// for checkpoints), produced once by the Log; sinks and verifiers store and
-// hash these bytes as they are and never re-serialise them.
+// record's canonical bytes, produced once by the Log; sinks and verifiers
+// store and hash these bytes as they are and never re-serialise them.
+//
+// What Data holds, by Type:
+//
+//   - TypeStreamKey (always Seq 0): RFC 8785 JSON
+//     {"alg","key_id","sig","statement"}; statement is the text the long-term
+//     key signed (see ParseStreamKey) and names the stream's note key.
+//   - TypeEvent: the event's RFC 8785 JSON (see Event, ParseEvent).
+//   - TypeCheckpoint: a C2SP signed note (golang.org/x/mod/sumdb/note) over a
+//     C2SP tlog checkpoint: origin, tree size, base64 root hash, then the
+//     extension lines "seq", "time", "dropped", "frontier" and, on the
+//     closing checkpoint, "final" (see ParseCheckpoint).
+//   - TypeGap: RFC 8785 JSON of a Gap.
+//
+// The stream's Merkle tree (RFC 6962) has one leaf per TypeStreamKey and
+// TypeEvent record, in Seq order, hashed with tlog.RecordHash(Data).
+// Checkpoints and gaps are not leaves: checkpoints sign the tree, and gaps
+// stand in for records that are not there.
 type Record struct {
 	Origin string     `json:"origin"` // the stream's origin name, unique per process run
 	Seq    uint64     `json:"seq"`    // position in the stream, gap-free, from 0
 	Type   RecordType `json:"type"`
 	Data   []byte     `json:"data"`
+}
+
+// Gap reasons.
+const (
+	// GapDropped: the Log (in fail-open mode) dropped events before they
+	// got a Seq, because its buffer was full. FromSeq == ToSeq == the gap
+	// record's own Seq; Dropped counts the lost events.
+	GapDropped = "dropped"
+	// GapPruned: a sink's retention deleted the records FromSeq..ToSeq
+	// (inclusive) and left this record, with Seq FromSeq, in their place.
+	// Prune only whole runs that end just before a checkpoint (the first
+	// record after the gap must be a TypeCheckpoint: the verifier resumes
+	// from the tree frontier that checkpoint signs), and never Seq 0.
+	GapPruned = "pruned"
+)
+
+// Gap is the content of a TypeGap record: records that are not in the
+// stream, named so that verification reports them instead of failing.
+type Gap struct {
+	Reason  string    `json:"reason"`
+	FromSeq uint64    `json:"from_seq"`
+	ToSeq   uint64    `json:"to_seq"`
+	Dropped uint64    `json:"dropped,omitempty"`
+	Since   time.Time `json:"since,omitzero"` // first drop or first pruned record
+	Until   time.Time `json:"until,omitzero"` // last drop or last pruned record
+}
+
+// Encode returns g's canonical bytes, ready for a TypeGap Record's Data.
+func (g Gap) Encode() []byte {
+	var w jw
+	w.open()
+	w.optInt("dropped", int64(g.Dropped))
+	w.key("from_seq")
+	w.out = appendJSONInt(w.out, int64(g.FromSeq))
+	w.str("reason", g.Reason)
+	w.optTime("since", g.Since)
+	w.key("to_seq")
+	w.out = appendJSONInt(w.out, int64(g.ToSeq))
+	w.optTime("until", g.Until)
+	w.close()
+	return w.out
+}
+
+// GapRecord returns the TypeGap record for g, with Seq g.FromSeq.
+func GapRecord(origin string, g Gap) Record {
+	return Record{Origin: origin, Seq: g.FromSeq, Type: TypeGap, Data: g.Encode()}
+}
+
+// ParseGap decodes a TypeGap record's Data.
+func ParseGap(data []byte) (Gap, error) {
+	var g Gap
+	if err := json.Unmarshal(data, &g); err != nil {
+		return Gap{}, fmt.Errorf("audit: parse gap: %w", err)
+	}
+	if g.Reason != GapDropped && g.Reason != GapPruned {
+		return Gap{}, fmt.Errorf("audit: parse gap: unknown reason %q", g.Reason)
+	}
+	if g.ToSeq < g.FromSeq {
+		return Gap{}, fmt.Errorf("audit: parse gap: to_seq %d before from_seq %d", g.ToSeq, g.FromSeq)
+	}
+	return g, nil
 }
 
 // Sink stores records durably. The Log calls Write with records of one
