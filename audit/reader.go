@@ -105,7 +105,7 @@ func DirOrigins(dir string) ([]string, error) {
 		if !e.IsDir() {
 			continue
 		}
-		o, err := unescapeOrigin(e.Name())
+		o, err := fsUnescapeOrigin(e.Name())
 		if err != nil {
 			continue // not ours
 		}
@@ -141,13 +141,13 @@ func ReadDir(dir string) iter.Seq2[Record, error] {
 // ReadDirOrigin is ReadDir for one origin.
 func ReadDirOrigin(dir, origin string) iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
-		odir := filepath.Join(dir, escapeOrigin(origin))
-		segs, err := listSegments(odir)
+		odir := filepath.Join(dir, fsEscapeOrigin(origin))
+		segs, err := fsListSegments(odir)
 		if err != nil {
 			yield(Record{}, err)
 			return
 		}
-		pruned, err := readManifest(filepath.Join(odir, manifestName))
+		pruned, err := readManifest(filepath.Join(odir, fsManifestName))
 		if err != nil {
 			if !yield(Record{}, err) {
 				return
@@ -180,7 +180,7 @@ func ReadDirOrigin(dir, origin string) iter.Seq2[Record, error] {
 				break
 			}
 			ok := true
-			_, err := scanSegment(filepath.Join(odir, segs[si].name), func(r Record, err error) bool {
+			_, err := fsScanSegment(filepath.Join(odir, segs[si].name), func(r Record, err error) bool {
 				ok = yield(r, err)
 				return ok
 			})
@@ -194,14 +194,14 @@ func ReadDirOrigin(dir, origin string) iter.Seq2[Record, error] {
 	}
 }
 
-type segmentFile struct {
+type fsSegment struct {
 	name  string
 	first uint64
 }
 
-// listSegments returns the segment files of an origin directory in Seq
+// fsListSegments returns the segment files of an origin directory in Seq
 // order. A missing directory has none.
-func listSegments(odir string) ([]segmentFile, error) {
+func fsListSegments(odir string) ([]fsSegment, error) {
 	ents, err := os.ReadDir(odir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -209,13 +209,13 @@ func listSegments(odir string) ([]segmentFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: read %s: %w", odir, err)
 	}
-	var segs []segmentFile
+	var segs []fsSegment
 	for _, e := range ents {
-		if first, ok := parseSegmentName(e.Name()); ok && e.Type().IsRegular() {
-			segs = append(segs, segmentFile{name: e.Name(), first: first})
+		if first, ok := fsParseSegmentName(e.Name()); ok && e.Type().IsRegular() {
+			segs = append(segs, fsSegment{name: e.Name(), first: first})
 		}
 	}
-	slices.SortFunc(segs, func(a, b segmentFile) int {
+	slices.SortFunc(segs, func(a, b fsSegment) int {
 		switch {
 		case a.first < b.first:
 			return -1
@@ -227,10 +227,10 @@ func listSegments(odir string) ([]segmentFile, error) {
 	return segs, nil
 }
 
-// scanSegment reads a segment file line by line and calls fn with each
+// fsScanSegment reads a segment file line by line and calls fn with each
 // record or *LineError, until fn returns false. It returns the offset just
 // past the last complete line, and an I/O error if reading failed.
-func scanSegment(path string, fn func(Record, error) bool) (int64, error) {
+func fsScanSegment(path string, fn func(Record, error) bool) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, fmt.Errorf("audit: %w", err)
@@ -285,10 +285,10 @@ type manifestLine struct {
 	Kept     []json.RawMessage `json:"kept"`
 }
 
-var typeLetters = map[RecordType]byte{TypeStreamKey: 'k', TypeEvent: 'e', TypeCheckpoint: 'c', TypeGap: 'g'}
+var manifestTypeLetters = map[RecordType]byte{TypeStreamKey: 'k', TypeEvent: 'e', TypeCheckpoint: 'c', TypeGap: 'g'}
 
-func letterType(c byte) RecordType {
-	for t, l := range typeLetters {
+func manifestLetterType(c byte) RecordType {
+	for t, l := range manifestTypeLetters {
 		if l == c {
 			return t
 		}
@@ -317,7 +317,7 @@ func appendManifestLine(dst []byte, p PrunedRange) []byte {
 	types := make([]byte, 0, len(p.Hashes))
 	for _, h := range p.Hashes {
 		hashes = append(hashes, h.Hash[:]...)
-		types = append(types, typeLetters[h.Type])
+		types = append(types, manifestTypeLetters[h.Type])
 	}
 	dst = append(dst, `,"hashes":"`...)
 	dst = base64.StdEncoding.AppendEncode(dst, hashes)
@@ -394,7 +394,7 @@ func parseManifestLine(line []byte) (PrunedRange, error) {
 		PrunedAt: m.PrunedAt, Reason: m.Reason, Hashes: make([]PrunedHash, n)}
 	for i := range p.Hashes {
 		p.Hashes[i].Seq = m.First + uint64(i)
-		p.Hashes[i].Type = letterType(m.Types[i])
+		p.Hashes[i].Type = manifestLetterType(m.Types[i])
 		copy(p.Hashes[i].Hash[:], hashes[i*tlog.HashSize:])
 	}
 	for _, k := range m.Kept {

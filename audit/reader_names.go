@@ -7,21 +7,21 @@ import (
 )
 
 // A FileSink directory holds one subdirectory per origin, named by
-// escapeOrigin, with segment files named by the Seq of their first record
+// fsEscapeOrigin, with segment files named by the Seq of their first record
 // and the origin's prune manifest:
 //
 //	DIR/api-1/00000000000000000000.jsonl
 //	DIR/api-1/00000000000000004096.jsonl
 //	DIR/api-1/pruned.jsonl
 const (
-	segmentExt   = ".jsonl"
-	manifestName = "pruned.jsonl"
+	fsSegmentExt   = ".jsonl"
+	fsManifestName = "pruned.jsonl"
 )
 
-// escapeOrigin maps an origin to a safe, reversible directory name: ASCII
+// fsEscapeOrigin maps an origin to a safe, reversible directory name: ASCII
 // letters, digits, '-', '_' and '.' stay, any other byte (and a leading
 // '.') becomes %XX.
-func escapeOrigin(origin string) string {
+func fsEscapeOrigin(origin string) string {
 	var b strings.Builder
 	for i := 0; i < len(origin); i++ {
 		c := origin[i]
@@ -37,8 +37,8 @@ func escapeOrigin(origin string) string {
 	return b.String()
 }
 
-// unescapeOrigin reverses escapeOrigin.
-func unescapeOrigin(name string) (string, error) {
+// fsUnescapeOrigin reverses fsEscapeOrigin.
+func fsUnescapeOrigin(name string) (string, error) {
 	var b strings.Builder
 	for i := 0; i < len(name); i++ {
 		if name[i] != '%' {
@@ -58,11 +58,11 @@ func unescapeOrigin(name string) (string, error) {
 	return b.String(), nil
 }
 
-func segmentName(first uint64) string { return fmt.Sprintf("%020d%s", first, segmentExt) }
+func fsSegmentName(first uint64) string { return fmt.Sprintf("%020d%s", first, fsSegmentExt) }
 
-// parseSegmentName returns the first Seq a segment file name encodes.
-func parseSegmentName(name string) (uint64, bool) {
-	base, ok := strings.CutSuffix(name, segmentExt)
+// fsParseSegmentName returns the first Seq a segment file name encodes.
+func fsParseSegmentName(name string) (uint64, bool) {
+	base, ok := strings.CutSuffix(name, fsSegmentExt)
 	if !ok || len(base) != 20 {
 		return 0, false
 	}

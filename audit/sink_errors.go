@@ -36,8 +36,8 @@ func (e *ConflictError) Error() string {
 // Is makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
-// validRecord checks what every sink needs before it stores a record.
-func validRecord(r Record) error {
+// sinkValidRecord checks what every sink needs before it stores a record.
+func sinkValidRecord(r Record) error {
 	if r.Origin == "" {
 		return fmt.Errorf("%w: empty origin (seq %d)", ErrInvalidRecord, r.Seq)
 	}
@@ -52,10 +52,10 @@ func validRecord(r Record) error {
 	return nil
 }
 
-// validBatch checks every record of a batch.
-func validBatch(recs []Record) error {
+// sinkValidBatch checks every record of a batch.
+func sinkValidBatch(recs []Record) error {
 	for _, r := range recs {
-		if err := validRecord(r); err != nil {
+		if err := sinkValidRecord(r); err != nil {
 			return err
 		}
 	}

@@ -101,7 +101,7 @@ func (s *FileSink) unlock() { <-s.sem }
 // once they are written (and fsynced, by default). It gives up waiting for
 // another Write when ctx is done.
 func (s *FileSink) Write(ctx context.Context, recs []Record) error {
-	if err := validBatch(recs); err != nil {
+	if err := sinkValidBatch(recs); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -218,7 +218,7 @@ func (s *FileSink) compareStored(o *fileOrigin, r Record) error {
 // lookup finds a stored record on disk: in a segment, or in the prune
 // manifest as a kept record or (for a pruned event) only its hash.
 func (s *FileSink) lookup(o *fileOrigin, seq uint64) (Record, *PrunedHash, bool, error) {
-	segs, err := listSegments(o.dir)
+	segs, err := fsListSegments(o.dir)
 	if err != nil {
 		return Record{}, nil, false, err
 	}
@@ -229,7 +229,7 @@ func (s *FileSink) lookup(o *fileOrigin, seq uint64) (Record, *PrunedHash, bool,
 	if i >= 0 {
 		var rec Record
 		found := false
-		_, err := scanSegment(filepath.Join(o.dir, segs[i].name), func(r Record, err error) bool {
+		_, err := fsScanSegment(filepath.Join(o.dir, segs[i].name), func(r Record, err error) bool {
 			if err == nil && r.Seq == seq {
 				rec, found = r, true
 				return false
@@ -243,7 +243,7 @@ func (s *FileSink) lookup(o *fileOrigin, seq uint64) (Record, *PrunedHash, bool,
 			return rec, nil, true, nil
 		}
 	}
-	pruned, err := readManifest(filepath.Join(o.dir, manifestName))
+	pruned, err := readManifest(filepath.Join(o.dir, fsManifestName))
 	if err != nil && pruned == nil {
 		return Record{}, nil, false, err
 	}
@@ -269,18 +269,18 @@ func (s *FileSink) origin(name string) (*fileOrigin, error) {
 	if o := s.origins[name]; o != nil {
 		return o, nil
 	}
-	o := &fileOrigin{dir: filepath.Join(s.dir, escapeOrigin(name))}
+	o := &fileOrigin{dir: filepath.Join(s.dir, fsEscapeOrigin(name))}
 	if err := os.MkdirAll(o.dir, 0o750); err != nil {
 		return nil, fmt.Errorf("audit: file sink: %w", err)
 	}
-	segs, err := listSegments(o.dir)
+	segs, err := fsListSegments(o.dir)
 	if err != nil {
 		return nil, err
 	}
 	for i := len(segs) - 1; i >= 0 && !o.has; i-- {
 		path := filepath.Join(o.dir, segs[i].name)
 		var recent []Record
-		end, err := scanSegment(path, func(r Record, err error) bool {
+		end, err := fsScanSegment(path, func(r Record, err error) bool {
 			if err == nil && r.Origin == name {
 				if !o.has || r.Seq > o.last {
 					o.has, o.last = true, r.Seq
@@ -296,14 +296,14 @@ func (s *FileSink) origin(name string) (*fileOrigin, error) {
 			return nil, err
 		}
 		if i == len(segs)-1 {
-			if err := cutTornTail(path, end); err != nil {
+			if err := fsCutTornTail(path, end); err != nil {
 				return nil, err
 			}
 		}
 		s.window.add(recent)
 	}
 	if !o.has {
-		pruned, _ := readManifest(filepath.Join(o.dir, manifestName))
+		pruned, _ := readManifest(filepath.Join(o.dir, fsManifestName))
 		for _, p := range pruned {
 			if !o.has || p.Last > o.last {
 				o.has, o.last = true, p.Last
@@ -314,8 +314,8 @@ func (s *FileSink) origin(name string) (*fileOrigin, error) {
 	return o, nil
 }
 
-// cutTornTail truncates a segment to its last complete line.
-func cutTornTail(path string, end int64) error {
+// fsCutTornTail truncates a segment to its last complete line.
+func fsCutTornTail(path string, end int64) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("audit: file sink: %w", err)
@@ -345,7 +345,7 @@ func (s *FileSink) rotate(o *fileOrigin, first uint64) error {
 			return err
 		}
 	}
-	name := segmentName(first)
+	name := fsSegmentName(first)
 	f, err := os.OpenFile(filepath.Join(o.dir, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
 	if err != nil {
 		return fmt.Errorf("audit: file sink: %w", err)
@@ -356,7 +356,7 @@ func (s *FileSink) rotate(o *fileOrigin, first uint64) error {
 		return fmt.Errorf("audit: file sink: %w", err)
 	}
 	if s.cfg.sync != SyncNever {
-		if err := syncDir(o.dir); err != nil {
+		if err := fsSyncDir(o.dir); err != nil {
 			f.Close()
 			return err
 		}
@@ -404,7 +404,7 @@ func (s *FileSink) syncDirty(force bool) error {
 	return nil
 }
 
-func syncDir(dir string) error {
+func fsSyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("audit: file sink: %w", err)
@@ -470,12 +470,12 @@ func (s *FileSink) prune(now time.Time) error {
 		if !e.IsDir() {
 			continue
 		}
-		origin, err := unescapeOrigin(e.Name())
+		origin, err := fsUnescapeOrigin(e.Name())
 		if err != nil {
 			continue
 		}
 		odir := filepath.Join(s.dir, e.Name())
-		segs, err := listSegments(odir)
+		segs, err := fsListSegments(odir)
 		if err != nil {
 			return err
 		}
@@ -519,7 +519,7 @@ func (s *FileSink) pruneSegment(c pruneCandidate, reason string, now time.Time) 
 	path := filepath.Join(c.odir, c.name)
 	var recs []Record
 	var bad error
-	_, err := scanSegment(path, func(r Record, err error) bool {
+	_, err := fsScanSegment(path, func(r Record, err error) bool {
 		if err != nil {
 			bad = err
 			return false
@@ -552,7 +552,7 @@ func (s *FileSink) pruneSegment(c pruneCandidate, reason string, now time.Time) 
 		start = end
 	}
 	if len(manifest) > 0 {
-		f, err := os.OpenFile(filepath.Join(c.odir, manifestName), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+		f, err := os.OpenFile(filepath.Join(c.odir, fsManifestName), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
 		if err != nil {
 			return fmt.Errorf("audit: file sink: %w", err)
 		}
@@ -570,7 +570,7 @@ func (s *FileSink) pruneSegment(c pruneCandidate, reason string, now time.Time) 
 	if err := os.Remove(path); err != nil {
 		return fmt.Errorf("audit: file sink: prune %s: %w", path, err)
 	}
-	return syncDir(c.odir)
+	return fsSyncDir(c.odir)
 }
 
 // Close fsyncs and closes the open segments. Write fails with ErrSinkClosed

@@ -95,7 +95,7 @@ func appendLineString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-type recordLine struct {
+type lineFields struct {
 	Origin *string          `json:"origin"`
 	Seq    *uint64          `json:"seq"`
 	Type   *string          `json:"type"`
@@ -104,11 +104,11 @@ type recordLine struct {
 	B64    *string          `json:"b64"`
 }
 
-var errNoData = errors.New(`no "data", "text" or "b64" field`)
+var errLineNoData = errors.New(`no "data", "text" or "b64" field`)
 
 // parseRecordLine decodes one line (without or with its newline).
 func parseRecordLine(line []byte) (Record, error) {
-	var l recordLine
+	var l lineFields
 	if err := json.Unmarshal(line, &l); err != nil {
 		return Record{}, err
 	}
@@ -140,11 +140,11 @@ func parseRecordLine(line []byte) (Record, error) {
 	}
 	switch {
 	case n == 0:
-		return Record{}, errNoData
+		return Record{}, errLineNoData
 	case n > 1:
 		return Record{}, errors.New(`more than one of "data", "text", "b64"`)
 	}
-	if err := validRecord(r); err != nil {
+	if err := sinkValidRecord(r); err != nil {
 		return Record{}, err
 	}
 	return r, nil

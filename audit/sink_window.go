@@ -30,7 +30,7 @@ func newRedeliveryWindow(size int) *redeliveryWindow {
 	return &redeliveryWindow{size: size, origins: make(map[string][]windowEntry)}
 }
 
-func recordSum(r Record) [sha256.Size]byte {
+func windowSum(r Record) [sha256.Size]byte {
 	h := sha256.New()
 	h.Write([]byte(r.Type))
 	h.Write([]byte{0})
@@ -53,7 +53,7 @@ func (w *redeliveryWindow) seen(r Record, sink string) (bool, error) {
 	if !e.valid || e.seq != r.Seq {
 		return false, nil
 	}
-	if e.sum != recordSum(r) {
+	if e.sum != windowSum(r) {
 		return false, &ConflictError{Origin: r.Origin, Seq: r.Seq, Sink: sink}
 	}
 	return true, nil
@@ -82,7 +82,7 @@ func (w *redeliveryWindow) filter(recs []Record, sink string) ([]Record, error) 
 		if inBatch == nil {
 			inBatch = make(map[key][sha256.Size]byte, len(recs))
 		}
-		k, sum := key{r.Origin, r.Seq}, recordSum(r)
+		k, sum := key{r.Origin, r.Seq}, windowSum(r)
 		if prev, ok := inBatch[k]; ok {
 			if prev != sum {
 				return nil, &ConflictError{Origin: r.Origin, Seq: r.Seq, Sink: sink}
@@ -119,6 +119,6 @@ func (w *redeliveryWindow) add(recs []Record) {
 			ring = make([]windowEntry, w.size)
 			w.origins[r.Origin] = ring
 		}
-		ring[r.Seq%uint64(len(ring))] = windowEntry{valid: true, seq: r.Seq, sum: recordSum(r)}
+		ring[r.Seq%uint64(len(ring))] = windowEntry{valid: true, seq: r.Seq, sum: windowSum(r)}
 	}
 }
