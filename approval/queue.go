@@ -137,8 +137,9 @@ func (q *Queue) enqueue(req *Request) (*entry, Decision, error) {
 			GrantUntil: g.until,
 			GrantedBy:  g.from,
 		}.clone()
+		// No tombstone: nobody decides a granted request, and remembering
+		// every call a grant covers would grow with the call rate.
 		q.emit(Event{Type: EventRequested, Request: r.clone(), At: now})
-		q.retire(r.ID, stateDecided, now)
 		dc := d.clone()
 		q.emit(Event{Type: EventDecided, Request: r.clone(), Decision: &dc, At: now})
 		return nil, d, nil
