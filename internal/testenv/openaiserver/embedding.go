@@ -18,13 +18,12 @@ import (
 func Vector(text string, dim int) []float32 {
 	dim = max(dim, 1)
 	raw := make([]float64, 0, dim+7)
-	var block [4]byte
+	// Block i is SHA-256 of a 4-byte big-endian counter followed by text.
+	buf := make([]byte, 4+len(text))
+	copy(buf[4:], text)
 	for i := uint32(0); len(raw) < dim; i++ {
-		binary.BigEndian.PutUint32(block[:], i)
-		h := sha256.New()
-		h.Write(block[:])
-		h.Write([]byte(text))
-		sum := h.Sum(nil)
+		binary.BigEndian.PutUint32(buf, i)
+		sum := sha256.Sum256(buf)
 		for j := 0; j+4 <= len(sum) && len(raw) < dim; j += 4 {
 			u := binary.BigEndian.Uint32(sum[j:])
 			raw = append(raw, float64(u)/float64(1<<31)-1)

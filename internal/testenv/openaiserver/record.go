@@ -48,6 +48,11 @@ func (r Request) contains(s string) bool {
 			}
 		}
 	}
+	// Without a backslash no JSON string is escaped, so every decoded string
+	// is a run of the raw body, which did not contain s.
+	if bytes.IndexByte(r.Body, '\\') < 0 {
+		return false
+	}
 	var doc any
 	if json.Unmarshal(r.Body, &doc) != nil {
 		return false

@@ -1,6 +1,8 @@
 package openaiserver_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -87,6 +89,9 @@ func TestReceivedContainsSeesEscapedJSON(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.True(t, srv.ReceivedContains("café ABC"))
+	_, err = client.CreateChatCompletion(context.Background(), userRequest(`say "quoted" \ ok`))
+	require.NoError(t, err)
+	assert.True(t, srv.ReceivedContains(`"quoted" \ ok`))
 	assert.True(t, srv.ReceivedContains("méta"))
 }
 
@@ -118,4 +123,30 @@ func TestRecordedStreamRequest(t *testing.T) {
 	assert.Equal(t, true, sent["stream"])
 	assert.Equal(t, map[string]any{"include_usage": true}, sent["stream_options"])
 	assert.Equal(t, "text/event-stream", srv.Requests()[0].Header.Get("Accept"))
+}
+
+func TestGzipBodiesAreRecordedDecompressed(t *testing.T) {
+	srv := openaiserver.New()
+	t.Cleanup(srv.Close)
+	send := func(encoding string, body []byte) *http.Response {
+		req, err := http.NewRequest(http.MethodPost, srv.URL()+"/chat/completions", bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Encoding", encoding)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	_, err := zw.Write([]byte(`{"model":"m","messages":[{"role":"user","content":"erin@example.com"}]}`))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+
+	assert.Equal(t, http.StatusOK, send("gzip", zipped.Bytes()).StatusCode)
+	assert.True(t, srv.ReceivedContains("erin@example.com"))
+	assert.Equal(t, http.StatusBadRequest, send("gzip", []byte("not gzip")).StatusCode)
+	assert.Equal(t, http.StatusUnsupportedMediaType, send("br", []byte("{}")).StatusCode)
+	assert.Equal(t, 3, srv.Count(openaiserver.PathChat))
 }

@@ -1,6 +1,8 @@
 package openaiserver
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -128,6 +130,26 @@ var routes = map[string]handler{
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.maxBodySize))
+	// A compressed body is recorded decompressed, so that ReceivedContains
+	// sees what left the client whatever its encoding.
+	encoding := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	var encodingErr *ErrorReply
+	switch encoding {
+	case "", "identity":
+	case "gzip":
+		if readErr == nil {
+			plain, err := gunzip(body, s.cfg.maxBodySize)
+			if err != nil {
+				e := BadRequest("Could not decompress the gzip request body: " + err.Error())
+				encodingErr = &e
+			} else {
+				body = plain
+			}
+		}
+	default:
+		encodingErr = &ErrorReply{Status: http.StatusUnsupportedMediaType, Type: "invalid_request_error",
+			Message: fmt.Sprintf("Content-Encoding %q is not supported.", encoding)}
+	}
 	rec := Request{
 		Method:   r.Method,
 		Path:     r.URL.Path,
@@ -167,6 +189,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		BadRequest("Could not read the request body.").write(w)
 		return
 	}
+	if encodingErr != nil {
+		encodingErr.write(w)
+		return
+	}
 	if e, ok := s.takeFailure(); ok {
 		e.write(w)
 		return
@@ -204,4 +230,20 @@ func decode(w http.ResponseWriter, body []byte, v any) bool {
 		return false
 	}
 	return true
+}
+
+func gunzip(b []byte, limit int64) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	plain, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(plain)) > limit {
+		return nil, fmt.Errorf("decompressed body exceeds %d bytes", limit)
+	}
+	return plain, nil
 }

@@ -55,6 +55,10 @@ var hopHeaders = []string{
 	"Proxy-Authorization", "Proxy-Connection", "Accept-Encoding",
 }
 
+// requestOnlyHeaders are dropped from relayed requests: the relay sends the
+// body decompressed.
+var requestOnlyHeaders = []string{"Content-Encoding"}
+
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte) {
 	target := s.cfg.upstreamURL + strings.TrimPrefix(r.URL.Path, "/v1")
 	if r.URL.RawQuery != "" {
@@ -76,7 +80,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	out.Header = r.Header.Clone()
-	for _, h := range hopHeaders {
+	for _, h := range append(hopHeaders, requestOnlyHeaders...) {
 		out.Header.Del(h)
 	}
 	if s.cfg.upstreamKey != "" {
