@@ -134,6 +134,14 @@ func TestGrantKey(t *testing.T) {
 	split.Resources = []string{"a", "b", ""}
 	assert.NotEqual(t, k, split.grantKey())
 
+	// Party.ID joins issuer and subject with '#'; the key must not.
+	joined := base()
+	joined.Requester = Party{Issuer: "idp#alice", Subject: "x"}
+	other := base()
+	other.Requester = Party{Issuer: "idp", Subject: "alice#x"}
+	require.Equal(t, joined.Requester.ID(), other.Requester.ID())
+	assert.NotEqual(t, joined.grantKey(), other.grantKey())
+
 	for name, mutate := range map[string]func(*Request){
 		"tenant":    func(r *Request) { r.Requester.Tenant = "acme" },
 		"issuer":    func(r *Request) { r.Requester.Issuer = "other" },

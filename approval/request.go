@@ -114,7 +114,10 @@ func (r *Request) grantKey() string {
 			field(v)
 		}
 	}
-	field(r.Requester.ID())
+	// Issuer and subject separately: ID() joins them with '#', which either
+	// may contain.
+	field(r.Requester.Issuer)
+	field(r.Requester.Subject)
 	field(r.Requester.Tenant)
 	field(r.Kind)
 	field(r.Operation)
