@@ -151,7 +151,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	for i := range reply.ToolCalls {
 		if reply.ToolCalls[i].ID == "" {
-			reply.ToolCalls[i].ID = s.nextID("call")
+			reply.ToolCalls[i].ID = s.nextID("call_")
 		}
 	}
 	if req.Stream {
@@ -172,7 +172,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 		})
 	}
 	writeJSON(w, http.StatusOK, chatCompletion{
-		ID:                s.nextID("chatcmpl"),
+		ID:                s.nextID("chatcmpl-"),
 		Object:            "chat.completion",
 		Created:           time.Now().Unix(),
 		Model:             req.Model,
@@ -205,7 +205,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req openai.C
 	}
 	includeUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
 	base := chatChunk{
-		ID:                s.nextID("chatcmpl"),
+		ID:                s.nextID("chatcmpl-"),
 		Object:            "chat.completion.chunk",
 		Created:           time.Now().Unix(),
 		Model:             req.Model,

@@ -235,7 +235,7 @@ func TestToolCalls(t *testing.T) {
 		assert.Empty(t, choice.Message.Content)
 		require.Len(t, choice.Message.ToolCalls, 2)
 		first := choice.Message.ToolCalls[0]
-		assert.True(t, strings.HasPrefix(first.ID, "call-"), first.ID)
+		assert.True(t, strings.HasPrefix(first.ID, "call_"), first.ID)
 		assert.Equal(t, openai.ToolTypeFunction, first.Type)
 		assert.Equal(t, "get_weather", first.Function.Name)
 		assert.Equal(t, weatherCalls[0].Arguments, first.Function.Arguments)

@@ -74,7 +74,7 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request, body []byte
 	}
 	usage := usageOf(replies[0], promptToks, completionToks)
 	base := textCompletion{
-		ID:      s.nextID("cmpl"),
+		ID:      s.nextID("cmpl-"),
 		Object:  "text_completion",
 		Created: time.Now().Unix(),
 		Model:   req.Model,

@@ -17,7 +17,10 @@
 //   - POST /v1/responses, non-streamed, with the answer as an output message.
 //
 // Bodies follow the real service's JSON, nulls included. Unknown paths get a
-// 404 and malformed JSON a 400, both in the service's error shape.
+// 404 and malformed JSON a 400, both in the service's error shape. Sampling
+// parameters (n, max_tokens, stop, temperature, ...) are accepted and left
+// to the responder, which sees them; every answer has one choice. The legacy
+// functions/function_call fields and streamed Responses are not served.
 //
 // # Scripted answers
 //
@@ -52,4 +55,12 @@
 // ReceivedContains scans everything received (JSON-decoded strings
 // included), so a test can assert that an unmasked value never left the
 // process. The server is safe for concurrent use.
+//
+// # A real endpoint instead
+//
+// WithUpstream (or UpstreamFromEnv, which reads OPENAI_BASE_URL and
+// OPENAI_API_KEY) turns the server into a recording relay to a real
+// endpoint: a suite keeps its recording assertions and runs against the real
+// service when a developer asks for it. Upstream reports the mode, so tests
+// that depend on scripted answers can skip.
 package openaiserver

@@ -47,7 +47,7 @@ func (s *Server) moderations(w http.ResponseWriter, _ *http.Request, body []byte
 	if model == "" {
 		model = "omni-moderation-latest"
 	}
-	out := moderationList{ID: s.nextID("modr"), Model: model, Results: make([]moderationResult, len(inputs))}
+	out := moderationList{ID: s.nextID("modr-"), Model: model, Results: make([]moderationResult, len(inputs))}
 	for i, in := range inputs {
 		res := moderationResult{
 			Categories:     make(map[string]bool, len(moderationCategories)),

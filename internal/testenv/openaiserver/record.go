@@ -15,8 +15,9 @@ type Request struct {
 	Method   string
 	Path     string
 	RawQuery string
-	// Header holds the request headers; the values of Authorization and
-	// Api-Key are replaced by "[redacted]" so recordings can be printed.
+	// Header holds the request headers; the values of credential headers
+	// (Authorization, Api-Key, X-Api-Key, Proxy-Authorization) are replaced
+	// by "[redacted]" so recordings can be printed.
 	Header http.Header
 	// Body holds the raw body bytes (up to the size limit).
 	Body     []byte
@@ -81,6 +82,9 @@ func jsonContains(v any, s string) bool {
 }
 
 const redacted = "[redacted]"
+
+// credentialHeaders are recorded with their values redacted.
+var credentialHeaders = []string{"Authorization", "Api-Key", "X-Api-Key", "Proxy-Authorization"}
 
 type recorder struct {
 	mu       sync.Mutex

@@ -158,7 +158,7 @@ func (s *Server) responses(w http.ResponseWriter, _ *http.Request, body []byte) 
 		return
 	}
 	out := responseObject{
-		ID:           s.nextID("resp"),
+		ID:           s.nextID("resp_"),
 		Object:       "response",
 		CreatedAt:    time.Now().Unix(),
 		Status:       "completed",
@@ -173,7 +173,7 @@ func (s *Server) responses(w http.ResponseWriter, _ *http.Request, body []byte) 
 		out.Instructions = req.Instructions
 	}
 	if reply.Content != "" || reply.Refusal != "" || len(reply.ToolCalls) == 0 {
-		msg := responseMessage{ID: s.nextID("msg"), Type: "message", Status: "completed", Role: "assistant"}
+		msg := responseMessage{ID: s.nextID("msg_"), Type: "message", Status: "completed", Role: "assistant"}
 		if reply.Content != "" || reply.Refusal == "" {
 			msg.Content = append(msg.Content, responseOutputContent{Type: "output_text", Text: &reply.Content, Annotations: []any{}})
 		}
@@ -185,10 +185,10 @@ func (s *Server) responses(w http.ResponseWriter, _ *http.Request, body []byte) 
 	for _, tc := range reply.ToolCalls {
 		callID := tc.ID
 		if callID == "" {
-			callID = s.nextID("call")
+			callID = s.nextID("call_")
 		}
 		out.Output = append(out.Output, responseFunctionCall{
-			ID: s.nextID("fc"), Type: "function_call", Status: "completed",
+			ID: s.nextID("fc_"), Type: "function_call", Status: "completed",
 			CallID: callID, Name: tc.Name, Arguments: tc.Arguments,
 		})
 	}

@@ -115,7 +115,7 @@ func (s *Server) takeFailure() (ErrorReply, bool) {
 }
 
 func (s *Server) nextID(prefix string) string {
-	return fmt.Sprintf("%s-%06d", prefix, s.seq.Add(1))
+	return fmt.Sprintf("%s%06d", prefix, s.seq.Add(1))
 }
 
 type handler func(s *Server, w http.ResponseWriter, r *http.Request, body []byte)
@@ -158,7 +158,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		Body:     body,
 		Received: time.Now(),
 	}
-	for _, h := range []string{"Authorization", "Api-Key"} {
+	for _, h := range credentialHeaders {
 		if rec.Header.Get(h) != "" {
 			rec.Header.Set(h, redacted)
 		}

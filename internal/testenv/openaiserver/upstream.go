@@ -48,9 +48,10 @@ func UpstreamFromEnv() Option {
 // case tests should not expect scripted answers.
 func (s *Server) Upstream() bool { return s.cfg.upstreamURL != "" }
 
-// hopHeaders are not forwarded in either direction.
+// hopHeaders (and the client's credentials) are not relayed in either
+// direction.
 var hopHeaders = []string{
-	"Authorization", "Api-Key", "Host", "Content-Length", "Connection",
+	"Authorization", "Api-Key", "X-Api-Key", "Host", "Content-Length", "Connection",
 	"Keep-Alive", "Transfer-Encoding", "Te", "Trailer", "Upgrade",
 	"Proxy-Authorization", "Proxy-Connection", "Accept-Encoding",
 }
