@@ -376,3 +376,30 @@ func capitalise(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[n:]
 }
+
+// Row is one table row: a cell per column, each a small labelled Doc.
+type Row struct {
+	Table   string
+	Columns []string
+	Cells   []Doc
+}
+
+// Rows returns n table rows (customers, payments, employees, patients, KYC
+// records, sessions, releases...) built from seed, for row and SQL
+// benchmarks. About a third of the cells carry no value at all.
+func Rows(seed int64, n int) []Row {
+	g := newGen(seed)
+	rows := make([]Row, 0, n)
+	for range n {
+		t := sqlTables[g.intn(len(sqlTables))]
+		r := Row{Table: t.name, Columns: t.columns, Cells: make([]Doc, len(t.cells))}
+		for i, c := range t.cells {
+			bd := &builder{g: g, doc: Doc{Kind: KindSQL, Lang: "sql"}, noWrap: true}
+			bd.render(c)
+			bd.doc.Text = bd.b.String()
+			r.Cells[i] = bd.doc
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}

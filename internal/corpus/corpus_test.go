@@ -406,3 +406,25 @@ func TestTemplatesUseKnownSlots(t *testing.T) {
 		assert.True(t, json.Valid([]byte(bd.b.String())), "JSON template renders invalid JSON: %s", bd.b.String())
 	}
 }
+
+func TestRows(t *testing.T) {
+	rows := Rows(3, 200)
+	require.Len(t, rows, 200)
+	labelled, cells := 0, 0
+	for _, r := range rows {
+		require.Len(t, r.Cells, len(r.Columns))
+		for _, c := range r.Cells {
+			cells++
+			require.NotEmpty(t, c.Text)
+			for _, l := range c.Labels {
+				labelled++
+				assert.Equal(t, 0, l.Start, "a cell holds one value")
+				assert.Equal(t, len(c.Text), l.End)
+				assert.True(t, validators[l.Entity](t, c.Value(l), l))
+			}
+		}
+	}
+	assert.Greater(t, labelled, cells/3)
+	assert.Less(t, labelled, cells)
+	assert.Equal(t, rows, Rows(3, 200))
+}

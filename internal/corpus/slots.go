@@ -141,9 +141,10 @@ var wrappers = [][2]string{{"(", ")"}, {"\"", "\""}, {"“", "”"}, {"«\u00a0"
 
 // builder accumulates a document and its labels.
 type builder struct {
-	g   *gen
-	b   strings.Builder
-	doc Doc
+	g      *gen
+	b      strings.Builder
+	doc    Doc
+	noWrap bool // table cells hold the bare value
 }
 
 func (bd *builder) lit(s string) { bd.b.WriteString(s) }
@@ -201,7 +202,7 @@ func (bd *builder) slot(name string, spaced bool) {
 			panic("corpus: unknown value slot " + name)
 		}
 		v, variant := s.fn(bd.g)
-		if spaced && !strings.Contains(v, "\n") && bd.g.chance(0.08) {
+		if spaced && !bd.noWrap && !strings.Contains(v, "\n") && bd.g.chance(0.08) {
 			w := wrappers[bd.g.intn(len(wrappers))]
 			bd.lit(w[0])
 			bd.value(s.entity, v, variant)
