@@ -190,21 +190,23 @@ func uniqueName(t testing.TB) string {
 // postgres:// URL (the database goes in the path) or a keyword/value
 // string (where a later keyword overrides an earlier one).
 func withParam(connString, key, value string) (string, error) {
+	if strings.ContainsRune(value, 0) {
+		return "", fmt.Errorf("connection parameter %s contains a NUL byte", key)
+	}
 	if strings.HasPrefix(connString, "postgres://") || strings.HasPrefix(connString, "postgresql://") {
 		u, err := url.Parse(connString)
 		if err != nil {
 			return "", fmt.Errorf("parse connection URL: %w", err)
 		}
-		if key == "dbname" {
-			q := u.Query()
-			q.Del("dbname")
-			u.RawQuery = q.Encode()
-			u.Path = "/" + value
-			return u.String(), nil
-		}
 		q := u.Query()
-		q.Set(key, value)
-		u.RawQuery = q.Encode()
+		if key == "dbname" {
+			q.Del("dbname")
+			u.Path = "/" + value
+		} else {
+			q.Set(key, value)
+		}
+		// pgx reads '+' in a query literally: spell a space %20.
+		u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
 		return u.String(), nil
 	}
 	if _, err := pgconn.ParseConfig(connString); err != nil {
@@ -213,10 +215,8 @@ func withParam(connString, key, value string) (string, error) {
 	return strings.TrimSpace(connString) + " " + key + "=" + quoteValue(value), nil
 }
 
-// quoteValue quotes a keyword/value connection-string value.
+// quoteValue quotes a keyword/value connection-string value. Quoting
+// always is simplest: any white space would otherwise end the value.
 func quoteValue(v string) string {
-	if v != "" && !strings.ContainsAny(v, ` '\`) {
-		return v
-	}
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
 }

@@ -40,7 +40,7 @@ func TestWithParam(t *testing.T) {
 }
 
 func TestQuoteValue(t *testing.T) {
-	assert.Equal(t, "plain", quoteValue("plain"))
+	assert.Equal(t, "'plain'", quoteValue("plain"))
 	assert.Equal(t, "''", quoteValue(""))
 	assert.Equal(t, `'a b\'c\\'`, quoteValue(`a b'c\`))
 	cfg, err := pgconn.ParseConfig("host=127.0.0.1 application_name=" + quoteValue(`a b'c\`))
