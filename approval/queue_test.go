@@ -622,3 +622,38 @@ func TestQueueStress(t *testing.T) {
 	t.Logf("approved %d, denied %d, cancelled %d, expired %d",
 		approved.Load(), denied.Load(), cancelled.Load(), expired.Load())
 }
+
+func TestQueuePendingOldestFirstAndCopies(t *testing.T) {
+	clk := newFakeClock()
+	q := approval.NewQueue(approval.WithClock(clk.Now))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var ids []string
+	var chs []<-chan outcome
+	for i := range 3 {
+		r := approvaltest.NewRequest(t)
+		r.CreatedAt = time.Time{} // stamped by the queue's clock
+		r.ExpiresAt = clk.Now().Add(time.Hour)
+		ids = append(ids, r.ID)
+		chs = append(chs, start(ctx, q, r))
+		awaitPending(t, q, r.ID)
+		clk.Advance(time.Duration(i+1) * time.Second)
+	}
+	p := q.Pending(t.Context())
+	require.Len(t, p, 3)
+	for i := range p {
+		assert.Equal(t, ids[i], p[i].ID, "position %d", i)
+	}
+	p[0].Resources[0] = "changed"
+	p[0].Requester.Subject = "mallory"
+	again, err := q.Get(ids[0])
+	require.NoError(t, err)
+	assert.Equal(t, "public.patients", again.Resources[0], "Pending handed out the queue's own slice")
+	assert.Equal(t, requester.Subject, again.Requester.Subject)
+
+	cancel()
+	for _, ch := range chs {
+		require.ErrorIs(t, await(t, ch).err, context.Canceled)
+	}
+	assert.Empty(t, q.Pending(t.Context()))
+}
