@@ -657,3 +657,26 @@ func TestQueuePendingOldestFirstAndCopies(t *testing.T) {
 	}
 	assert.Empty(t, q.Pending(t.Context()))
 }
+
+// The waiter's own timer only prompts a look at the clock: with a clock
+// that stands still, the request stays pending however long the timer ran.
+func TestQueueTimerDefersToClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clk := newFakeClock()
+		q := approval.NewQueue(approval.WithClock(clk.Now))
+		req := approvaltest.NewRequest(t)
+		req.ExpiresAt = clk.Now().Add(time.Minute)
+		ch := start(t.Context(), q, req)
+		synctest.Wait()
+
+		time.Sleep(time.Hour) // the timer fires, and re-arms, many times
+		synctest.Wait()
+		require.True(t, waiting(ch), "released although the clock did not reach ExpiresAt")
+		require.Len(t, q.Pending(t.Context()), 1)
+
+		clk.Advance(time.Minute)
+		time.Sleep(time.Minute) // the next firing finds the clock past ExpiresAt
+		synctest.Wait()
+		require.ErrorIs(t, (<-ch).err, approval.ErrTimeout)
+	})
+}
