@@ -1,0 +1,287 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Headers of a WebhookSink request. The signature is
+//
+//	Ragguard-Signature: v1=<hex of HMAC-SHA256(secret, timestamp + "." + body)>
+//
+// where timestamp is the Ragguard-Timestamp header (Unix seconds) and body
+// the exact request body: record lines, the FileSink line format
+// (application/x-ndjson), so a receiver can append the body to a file
+// as it is.
+const (
+	WebhookSignatureHeader = "Ragguard-Signature"
+	WebhookTimestampHeader = "Ragguard-Timestamp"
+	WebhookBatchHeader     = "Ragguard-Batch" // "origin first..last", informational
+)
+
+// WebhookTolerance is how far a request's timestamp may be from the
+// receiver's clock for VerifyWebhook to accept it.
+const WebhookTolerance = 5 * time.Minute
+
+// webhookMinSecret is the shortest HMAC secret accepted.
+const webhookMinSecret = 16
+
+// maxWebhookBody bounds what VerifyWebhook reads.
+const maxWebhookBody = 64 << 20
+
+// ErrWebhookSignature matches every reason VerifyWebhook refuses a request:
+// missing or malformed headers, a stale timestamp, a wrong signature.
+var ErrWebhookSignature = errors.New("audit: webhook signature refused")
+
+// WebhookError is a response WebhookSink did not accept: a 4xx (not
+// retried) or the last of its retries.
+type WebhookError struct {
+	StatusCode int    // 0 when no response came (network error)
+	Body       string // start of the response body
+	Attempts   int
+	Err        error // the network error, when StatusCode is 0
+}
+
+func (e *WebhookError) Error() string {
+	if e.StatusCode == 0 {
+		return fmt.Sprintf("audit: webhook sink: %d attempt(s): %v", e.Attempts, e.Err)
+	}
+	return fmt.Sprintf("audit: webhook sink: %d attempt(s): HTTP %d: %s", e.Attempts, e.StatusCode, e.Body)
+}
+
+func (e *WebhookError) Unwrap() error { return e.Err }
+
+// WebhookSink POSTs signed batches of records to a receiver, which checks
+// them with VerifyWebhook. A 2xx response means stored. 409 Conflict means
+// the receiver holds other bytes under a key of the batch (its body may be
+// {"origin":…,"seq":…}) and becomes a *ConflictError. 408, 425, 429 and 5xx
+// responses and network errors are retried with exponential backoff and
+// full jitter (WithWebhookRetry), honouring Retry-After, for as long as
+// ctx's deadline allows; other 4xx responses fail at once.
+//
+// Receivers must be idempotent on (origin, seq): after a timeout the same
+// batch is sent again. WebhookSink remembers what it delivered
+// (WithRedeliveryWindow) and skips records it already delivered.
+type WebhookSink struct {
+	url    string
+	secret []byte
+	cfg    sinkConfig
+	client *http.Client
+	window *redeliveryWindow
+	closed atomic.Bool
+}
+
+var _ Sink = (*WebhookSink)(nil)
+
+// NewWebhookSink returns a sink posting to endpoint (http or https),
+// signing with secret (at least 16 bytes). Options: WithWebhookClient,
+// WithWebhookRetry, WithWebhookBatchSize, WithRedeliveryWindow,
+// WithSinkClock.
+func NewWebhookSink(endpoint string, secret []byte, opts ...SinkOption) (*WebhookSink, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("audit: NewWebhookSink: %q is not an http(s) URL", endpoint)
+	}
+	if len(secret) < webhookMinSecret {
+		return nil, fmt.Errorf("audit: NewWebhookSink: secret of %d bytes, need at least %d", len(secret), webhookMinSecret)
+	}
+	cfg := newSinkConfig(opts)
+	hc := cfg.httpClient
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	return &WebhookSink{
+		url:    endpoint,
+		secret: bytes.Clone(secret),
+		cfg:    cfg,
+		client: hc,
+		window: newRedeliveryWindow(cfg.window),
+	}, nil
+}
+
+// Write posts the records not delivered before, in batches.
+func (s *WebhookSink) Write(ctx context.Context, recs []Record) error {
+	if s.closed.Load() {
+		return ErrSinkClosed
+	}
+	if err := sinkValidBatch(recs); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("audit: webhook sink: %w", err)
+	}
+	fresh, err := s.window.filter(recs, "webhook")
+	if err != nil {
+		return err
+	}
+	for i := 0; i < len(fresh); i += s.cfg.maxBatchSize {
+		batch := fresh[i:min(i+s.cfg.maxBatchSize, len(fresh))]
+		var body []byte
+		for _, r := range batch {
+			body = appendRecordLine(body, r)
+		}
+		label := fmt.Sprintf("%s %d..%d", batch[0].Origin, batch[0].Seq, batch[len(batch)-1].Seq)
+		if err := s.post(ctx, body, label, batch[0]); err != nil {
+			return err
+		}
+		s.window.add(batch)
+	}
+	return nil
+}
+
+// webhookSign computes the v1 signature.
+func webhookSign(secret []byte, timestamp string, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(timestamp))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return "v1=" + hex.EncodeToString(m.Sum(nil))
+}
+
+func (s *WebhookSink) post(ctx context.Context, body []byte, label string, first Record) error {
+	var last *WebhookError
+	for attempt := 1; ; attempt++ {
+		ts := strconv.FormatInt(s.cfg.now().Unix(), 10)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
+		if err != nil {
+			return fmt.Errorf("audit: webhook sink: %w", err)
+		}
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		req.Header.Set("User-Agent", "ragguard-audit")
+		req.Header.Set(WebhookTimestampHeader, ts)
+		req.Header.Set(WebhookSignatureHeader, webhookSign(s.secret, ts, body))
+		req.Header.Set(WebhookBatchHeader, strings.ToValidUTF8(label, "?"))
+
+		var wait time.Duration
+		resp, err := s.client.Do(req)
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return fmt.Errorf("audit: webhook sink: %d attempt(s): %w", attempt, ctx.Err())
+			}
+			last = &WebhookError{Attempts: attempt, Err: err}
+		default:
+			snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			code := resp.StatusCode
+			switch {
+			case code >= 200 && code < 300:
+				return nil
+			case code == http.StatusConflict:
+				ce := &ConflictError{Origin: first.Origin, Seq: first.Seq, Sink: "webhook"}
+				var named struct {
+					Origin string  `json:"origin"`
+					Seq    *uint64 `json:"seq"`
+				}
+				if json.Unmarshal(snippet, &named) == nil && named.Origin != "" && named.Seq != nil {
+					ce.Origin, ce.Seq = named.Origin, *named.Seq
+				}
+				return ce
+			case code == http.StatusRequestTimeout, code == http.StatusTooEarly, code == http.StatusTooManyRequests, code >= 500:
+				last = &WebhookError{StatusCode: code, Body: string(snippet), Attempts: attempt}
+				if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && ra >= 0 {
+					wait = min(time.Duration(ra)*time.Second, s.cfg.retryMax)
+				}
+			default:
+				return &WebhookError{StatusCode: code, Body: string(snippet), Attempts: attempt}
+			}
+		}
+		if attempt >= s.cfg.retryTries {
+			return last
+		}
+		bound := s.cfg.retryBase << min(attempt-1, 30)
+		if bound <= 0 || bound > s.cfg.retryMax {
+			bound = s.cfg.retryMax
+		}
+		wait = max(wait, rand.N(bound)+time.Millisecond)
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			return fmt.Errorf("%w (no time left for a retry before ctx's deadline)", last)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("audit: webhook sink: %w after %v", ctx.Err(), last)
+		case <-t.C:
+		}
+	}
+}
+
+// Close stops the sink.
+func (s *WebhookSink) Close() error {
+	s.closed.Store(true)
+	return nil
+}
+
+// VerifyWebhook checks a WebhookSink request for a receiver: the timestamp
+// is within WebhookTolerance of now and the HMAC-SHA256 signature over the
+// timestamp and the exact body matches secret (compared in constant time).
+// It returns the batch's records. r.Body is read and replaced by a reader
+// over the same bytes. Every refusal matches ErrWebhookSignature; a body
+// that is signed but not record lines is a *LineError.
+//
+// A receiver should answer 2xx once the records are stored, treat a
+// redelivered (origin, seq) with the same bytes as success, and answer 409
+// with {"origin":…,"seq":…} when it holds other bytes for a key.
+func VerifyWebhook(r *http.Request, secret []byte) ([]Record, error) {
+	if len(secret) == 0 {
+		return nil, fmt.Errorf("%w: empty secret", ErrWebhookSignature)
+	}
+	ts := r.Header.Get(WebhookTimestampHeader)
+	sig := r.Header.Get(WebhookSignatureHeader)
+	if ts == "" || sig == "" {
+		return nil, fmt.Errorf("%w: missing %s or %s header", ErrWebhookSignature, WebhookTimestampHeader, WebhookSignatureHeader)
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("%w: malformed timestamp %q", ErrWebhookSignature, ts)
+	}
+	if d := time.Since(time.Unix(sec, 0)); d > WebhookTolerance || d < -WebhookTolerance {
+		return nil, fmt.Errorf("%w: timestamp %s is %v away from now", ErrWebhookSignature, ts, d.Round(time.Second))
+	}
+	if r.Body == nil {
+		return nil, fmt.Errorf("%w: no body", ErrWebhookSignature)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxWebhookBody+1))
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("audit: read webhook body: %w", err)
+	}
+	if len(body) > maxWebhookBody {
+		return nil, fmt.Errorf("%w: body over %d bytes", ErrWebhookSignature, maxWebhookBody)
+	}
+	if !hmac.Equal([]byte(sig), []byte(webhookSign(secret, ts, body))) {
+		return nil, fmt.Errorf("%w: signature does not match", ErrWebhookSignature)
+	}
+	var recs []Record
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(nil, maxWebhookBody)
+	for n := 1; sc.Scan(); n++ {
+		rec, err := parseRecordLine(sc.Bytes())
+		if err != nil {
+			return nil, &LineError{File: "webhook body", Line: n, Err: err}
+		}
+		recs = append(recs, rec)
+	}
+	if len(body) > 0 && body[len(body)-1] != '\n' {
+		return nil, &LineError{File: "webhook body", Line: len(recs) + 1, Torn: true}
+	}
+	return recs, nil
+}
