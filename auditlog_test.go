@@ -1,0 +1,126 @@
+package ragguard
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ragguard/ragguard/approval"
+	"github.com/ragguard/ragguard/audit"
+)
+
+// TestAuditLogEveryOutcome runs allowed, denied, unauthenticated, approved
+// and failed calls through a Guard writing to a real signed audit log with a
+// WAL and a file sink, then verifies the log offline: one event per call,
+// each with its outcome.
+func TestAuditLogEveryOutcome(t *testing.T) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	sink, err := audit.NewFileSink(dir)
+	require.NoError(t, err)
+	sessions, err := audit.NewDirSessionStore(t.TempDir())
+	require.NoError(t, err)
+	log, err := audit.NewLog(audit.WithSigner("root-2026", priv), audit.WithSink(sink),
+		audit.WithWAL(t.TempDir()), audit.WithSessionStore(sessions))
+	require.NoError(t, err)
+
+	p, err := ParsePolicy([]byte(guardPolicy), "yaml")
+	require.NoError(t, err)
+	g, err := New(WithPolicy(p), WithAuditor(AuditLog(log)), WithApprover(approval.AllowAll()), WithMasker(upperMasker{}))
+	require.NoError(t, err)
+
+	op, err := g.Begin(alice(), &Call{Kind: KindLLM, Operation: "chat", Resources: []string{"gpt-4o"},
+		Inputs: []Input{{Location: "messages[0].content", Text: "a secret prompt"}}, Attributes: map[string]any{"stream": true}})
+	require.NoError(t, err)
+	op.SetBodies([]byte(op.Input(0)), []byte("answer"))
+	op.SetUsage(Usage{InputTokens: 3, OutputTokens: 1, FinishReason: "stop"})
+	require.NoError(t, op.Finish(nil))
+
+	_, err = g.Begin(alice(), &Call{Kind: KindSQL, Operation: "delete", Resources: []string{"patients"}})
+	require.ErrorIs(t, err, ErrPermissionDenied)
+	_, err = g.Begin(context.Background(), &Call{Kind: KindLLM, Operation: "chat"})
+	require.ErrorIs(t, err, ErrUnauthenticated)
+	op, err = g.Begin(alice(), &Call{Kind: KindSQL, Operation: "select", Resources: []string{"patients"}})
+	require.NoError(t, err)
+	require.Error(t, op.Finish(errors.New("connection reset")))
+	require.NoError(t, log.Close())
+	require.NoError(t, sink.Close())
+
+	res, err := audit.Verify(context.Background(), audit.ReadDir(dir), audit.WithTrustedKey("root-2026", pub))
+	require.NoError(t, err)
+	assert.Equal(t, uint64(4), res.Events, "one event per call")
+
+	var events []*audit.Event
+	for rec, err := range audit.ReadDir(dir) {
+		require.NoError(t, err)
+		if rec.Type == audit.TypeEvent {
+			ev, err := audit.ParseEvent(rec.Data)
+			require.NoError(t, err)
+			events = append(events, ev)
+		}
+	}
+	require.Len(t, events, 4)
+	ok := events[0]
+	assert.Equal(t, audit.OutcomeOK, ok.Outcome)
+	assert.Equal(t, "alice", ok.Principal.Subject)
+	assert.Equal(t, "analysts-chat", ok.Decision.Rule)
+	assert.Equal(t, "true", ok.Call.Attributes["stream"])
+	assert.Equal(t, "stop", ok.Call.Attributes["result.finish_reason"])
+	assert.Equal(t, int64(3), ok.Usage.InputTokens)
+	require.Len(t, ok.Masking, 1)
+	assert.Equal(t, "SECRET", ok.Masking[0].Entity)
+	assert.NotEmpty(t, ok.RequestCommitment)
+
+	rec, err := sessions.Get(context.Background(), ok.ID)
+	require.NoError(t, err)
+	require.NoError(t, audit.CheckSession(ok, rec))
+	assert.Equal(t, "a [SECRET] prompt", string(rec.Request), "the session holds the masked prompt")
+
+	assert.Equal(t, "permission_denied", events[1].ErrorCode)
+	assert.Equal(t, "no rule matched", events[1].Call.Attributes["decision.reason"])
+	assert.Equal(t, "unauthenticated", events[2].ErrorCode)
+	assert.Empty(t, events[2].Principal.Subject)
+	require.NotNil(t, events[3].Approval, "the approval receipt is in the event")
+	assert.Equal(t, audit.OutcomeError, events[3].Outcome)
+	assert.Equal(t, "unknown", events[3].ErrorCode)
+}
+
+// A log whose only sink hangs makes fail-closed calls fail with
+// ErrAuditUnavailable within the append timeout, and returns no result.
+func TestAuditLogUnavailableFailsClosed(t *testing.T) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	hung := audit.SinkFunc(func(ctx context.Context, recs []audit.Record) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	log, err := audit.NewLog(audit.WithSigner("k", priv), audit.WithSink(hung),
+		audit.WithAppendTimeout(100*time.Millisecond), audit.WithSinkTimeout(50*time.Millisecond), audit.WithCloseTimeout(100*time.Millisecond))
+	if err != nil {
+		// A Log that cannot write its first record refuses to start: that is
+		// fail-closed too.
+		require.ErrorIs(t, err, audit.ErrUnavailable)
+		return
+	}
+	defer log.Close()
+	g, err := New(WithPolicy(mustPolicy(t)), WithAuditor(AuditLog(log)))
+	require.NoError(t, err)
+	op, err := g.Begin(alice(), &Call{Kind: KindLLM, Operation: "chat"})
+	if err == nil {
+		err = op.Finish(nil)
+	}
+	require.ErrorIs(t, err, ErrAuditUnavailable)
+}
+
+func mustPolicy(t *testing.T) *Policy {
+	p, err := NewPolicy(PolicyConfig{Rules: []RuleConfig{{Name: "all", Effect: Allow}}})
+	require.NoError(t, err)
+	return p
+}
