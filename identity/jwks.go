@@ -36,6 +36,7 @@ type jwksTransport struct {
 	now         func() time.Time
 
 	mu        sync.Mutex
+	calls     uint64              // key set requests go-oidc made, served from cache or not
 	attempted time.Time           // last time we asked the provider
 	body      []byte              // last good key set document
 	kids      map[string]struct{} // key ids in body
@@ -47,6 +48,7 @@ func (t *jwksTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock() // one fetch at a time; go-oidc coalesces callers anyway
+	t.calls++
 	now := t.now()
 	// A clock that went backwards counts as "interval over", never as a
 	// reason to stop refreshing for good.
@@ -86,6 +88,13 @@ func (t *jwksTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	t.body, t.kids = body, kids
 	return cachedResponse(req, body), nil
+}
+
+// requests counts the key set requests that reached the transport.
+func (t *jwksTransport) requests() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.calls
 }
 
 // knownKey reports whether the last key set published kid. A token without
@@ -132,6 +141,7 @@ type sigResultKey struct{}
 // would be trusted for as long as no token with an unknown kid arrived.
 type keySet struct {
 	newRemote func() *oidc.RemoteKeySet
+	transport *jwksTransport
 	maxAge    time.Duration
 	now       func() time.Time
 
@@ -150,8 +160,29 @@ func (k *keySet) current() *oidc.RemoteKeySet {
 	return k.remote
 }
 
+// replace swaps old for a fresh RemoteKeySet unless another caller already did.
+func (k *keySet) replace(old *oidc.RemoteKeySet) *oidc.RemoteKeySet {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.remote == old {
+		k.remote = k.newRemote()
+	}
+	return k.remote
+}
+
 func (k *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
-	payload, err := k.current().VerifySignature(ctx, jwt)
+	before := k.transport.requests()
+	remote := k.current()
+	payload, err := remote.VerifySignature(ctx, jwt)
+	if err != nil && ctx.Err() == nil && k.transport.requests() == before {
+		// The signature failed against go-oidc's cache and its "refetch"
+		// asked no one: it joined a fetch that had already finished (go-oidc
+		// clears its in-flight marker asynchronously), so a key published
+		// since then was never looked at. A fresh RemoteKeySet has no such
+		// marker; its fetch goes through the transport, which still enforces
+		// the refresh interval.
+		payload, err = k.replace(remote).VerifySignature(ctx, jwt)
+	}
 	if r, ok := ctx.Value(sigResultKey{}).(*sigResult); ok {
 		r.checked, r.err = true, err
 	}

@@ -85,6 +85,7 @@ func NewOIDCVerifier(ctx context.Context, issuerURL string, opts ...OIDCOption) 
 	keyCtx := oidc.ClientContext(context.WithoutCancel(ctx), keyClient)
 	ks := &keySet{
 		newRemote: func() *oidc.RemoteKeySet { return oidc.NewRemoteKeySet(keyCtx, meta.JWKSURL) },
+		transport: keys,
 		maxAge:    cfg.keyMaxAge,
 		now:       cfg.now,
 	}
@@ -155,6 +156,9 @@ func (v *OIDCVerifier) Verify(ctx context.Context, rawToken string) (Principal, 
 	if rawToken == "" {
 		return Principal{}, ErrMissingToken
 	}
+	if err := ctx.Err(); err != nil {
+		return Principal{}, fmt.Errorf("identity: verify: %w", err)
+	}
 	hdr, payload, err := parseCompactJWS(rawToken)
 	if err != nil {
 		return Principal{}, err
@@ -166,6 +170,13 @@ func (v *OIDCVerifier) Verify(ctx context.Context, rawToken string) (Principal, 
 	tok, err := v.verifier.Verify(context.WithValue(ctx, sigResultKey{}, res), rawToken)
 	if err != nil {
 		return Principal{}, v.classify(ctx, err, res, hdr.Kid, payload)
+	}
+	// go-oidc checks its cached keys first and updates that cache
+	// asynchronously after a fetch, so for a moment it can still hold a key
+	// the issuer has withdrawn. The transport's record of the latest key set
+	// is updated before any caller sees the fetch, so it has the last word.
+	if !v.keys.knownKey(hdr.Kid) {
+		return Principal{}, fmt.Errorf("%w: kid %q is no longer published", ErrUnknownKey, truncate(hdr.Kid))
 	}
 	var claims map[string]any
 	if err := tok.Claims(&claims); err != nil {
