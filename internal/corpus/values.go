@@ -606,10 +606,10 @@ func (g *gen) nhs() (string, string) {
 			c = 0
 		}
 		s := str(append(ds, c))
-		switch g.intn(4) {
-		case 0:
+		switch g.intn(10) {
+		case 0, 1, 2:
 			return s, "bare"
-		case 1:
+		case 3:
 			return group(s, "-", 3, 3), "dashed"
 		default:
 			return group(s, " ", 3, 3), "spaced"
