@@ -18,8 +18,8 @@ const (
 	TypeEvent RecordType = "event"
 	// TypeCheckpoint is a signed note over the Merkle tree head.
 	TypeCheckpoint RecordType = "checkpoint"
-	// TypeGap records events that were dropped (fail-open) or pruned
-	// (retention), so that verification names the gap instead of failing.
+	// TypeGap records events a fail-open Log dropped, so that verification
+	// names the loss instead of failing.
 	TypeGap RecordType = "gap"
 )
 
@@ -50,19 +50,13 @@ type Record struct {
 	Data   []byte     `json:"data"`
 }
 
-// Gap reasons.
-const (
-	// GapDropped: the Log (in fail-open mode) dropped events before they
-	// got a Seq, because its buffer was full. FromSeq == ToSeq == the gap
-	// record's own Seq; Dropped counts the lost events.
-	GapDropped = "dropped"
-	// GapPruned: a sink's retention deleted the records FromSeq..ToSeq
-	// (inclusive) and left this record, with Seq FromSeq, in their place.
-	// Prune only whole runs that end just before a checkpoint (the first
-	// record after the gap must be a TypeCheckpoint: the verifier resumes
-	// from the tree frontier that checkpoint signs), and never Seq 0.
-	GapPruned = "pruned"
-)
+// GapDropped is the reason of a gap the Log writes in fail-open mode: it
+// dropped events before they got a Seq, because its buffer was full.
+// FromSeq == ToSeq == the gap record's own Seq; Dropped counts the lost
+// events, Since and Until bound when. (Records removed later by a sink's
+// retention are not gaps in the stream: readers report them as a
+// *PrunedError carrying their hashes, and the verifier keeps checking.)
+const GapDropped = "dropped"
 
 // Gap is the content of a TypeGap record: records that are not in the
 // stream, named so that verification reports them instead of failing.
@@ -71,8 +65,8 @@ type Gap struct {
 	FromSeq uint64    `json:"from_seq"`
 	ToSeq   uint64    `json:"to_seq"`
 	Dropped uint64    `json:"dropped,omitempty"`
-	Since   time.Time `json:"since,omitzero"` // first drop or first pruned record
-	Until   time.Time `json:"until,omitzero"` // last drop or last pruned record
+	Since   time.Time `json:"since,omitzero"` // first drop
+	Until   time.Time `json:"until,omitzero"` // last drop
 }
 
 // Encode returns g's canonical bytes, ready for a TypeGap Record's Data.
@@ -102,7 +96,7 @@ func ParseGap(data []byte) (Gap, error) {
 	if err := json.Unmarshal(data, &g); err != nil {
 		return Gap{}, fmt.Errorf("audit: parse gap: %w", err)
 	}
-	if g.Reason != GapDropped && g.Reason != GapPruned {
+	if g.Reason != GapDropped {
 		return Gap{}, fmt.Errorf("audit: parse gap: unknown reason %q", g.Reason)
 	}
 	if g.ToSeq < g.FromSeq {
