@@ -162,6 +162,9 @@ var negativeMentions = []string{
 	"we're on {{!version}}", "it broke after commit {{!githash}}", "request id {{!uuid}}", "I was charged {{!price}}",
 	"the test card {{!luhnfail}} got rejected (expected)", "the book is {{!isbn}}", "it happened at {{!ts}}",
 	"the SSN field showed {{!ssnbad}} which is obviously a placeholder",
+	"the IBAN {{!ibanfail}} bounced, wrong check digits?", "attached the screenshot {{!b64}}",
+	"the checksum is {{!digest}}", "coordinates 52.52{{~n}}, 13.40{{~n}}", "we hit 99.9{{~n}}% uptime",
+	"port {{~port}} is blocked", "ticket {{!order}} was merged into {{!order}}",
 }
 
 func (g *gen) chat(bd *builder, lang string) {
