@@ -48,6 +48,8 @@ var mentions = map[string][]string{
 		"- email: {{email}}\n- phone: {{phone}}", "| {{~name}} | {{email}} | {{phone_us}} |",
 		"forwarding to **{{email}}**", "my details:\n{{~name}}\n{{phone_gb}}\n{{email}}",
 		"see attached (IBAN {{iban}}, BIC DEUTDEFFXXX)", "paid via card ({{card}}) on {{~date}}",
+		"身份证号：{{cnid}}", "주민등록번호: {{rrn}}", "เลขบัตรประชาชน {{tnin}}", "numer PESEL: {{pesel}}",
+		"henkilötunnus: {{hetu}}", "電話：{{phone_e164}}", "NRIC：{{nric}}", "Medicare№ {{medicare}}",
 	},
 	"en-IN": {
 		"my Aadhaar is {{aadhaar}}", "Aadhaar no: {{aadhaar}}", "aadhar {{aadhaar}}", "PAN {{pan}}", "my PAN card number is {{pan}}",
