@@ -126,8 +126,9 @@ func cachedResponse(req *http.Request, body []byte) *http.Response {
 // sigResult is where recordingKeySet leaves the outcome of the signature
 // check for the Verify call that owns it.
 type sigResult struct {
-	checked bool
-	err     error
+	kid     string // in: the token's kid
+	checked bool   // out: the key set was asked
+	err     error  // out: its answer
 }
 
 type sigResultKey struct{}
@@ -171,19 +172,26 @@ func (k *keySet) replace(old *oidc.RemoteKeySet) *oidc.RemoteKeySet {
 }
 
 func (k *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
+	r, _ := ctx.Value(sigResultKey{}).(*sigResult)
+	kid := ""
+	if r != nil {
+		kid = r.kid
+	}
 	before := k.transport.requests()
 	remote := k.current()
 	payload, err := remote.VerifySignature(ctx, jwt)
-	if err != nil && ctx.Err() == nil && k.transport.requests() == before {
-		// The signature failed against go-oidc's cache and its "refetch"
-		// asked no one: it joined a fetch that had already finished (go-oidc
-		// clears its in-flight marker asynchronously), so a key published
-		// since then was never looked at. A fresh RemoteKeySet has no such
-		// marker; its fetch goes through the transport, which still enforces
-		// the refresh interval.
+	if err != nil && ctx.Err() == nil && (k.transport.requests() == before || k.transport.knownKey(kid)) {
+		// go-oidc's answer may be stale. Its RemoteKeySet lets a caller join
+		// a fetch that started before the key was published, and even one
+		// that had already finished (it clears its in-flight marker
+		// asynchronously): then either nobody asked the transport during
+		// this call, or the transport's latest key set has the kid that
+		// go-oidc did not try. Ask once more through a fresh RemoteKeySet,
+		// whose fetch goes through the transport and so still obeys the
+		// refresh interval. A genuinely bad signature fails again.
 		payload, err = k.replace(remote).VerifySignature(ctx, jwt)
 	}
-	if r, ok := ctx.Value(sigResultKey{}).(*sigResult); ok {
+	if r != nil {
 		r.checked, r.err = true, err
 	}
 	return payload, err

@@ -166,7 +166,7 @@ func (v *OIDCVerifier) Verify(ctx context.Context, rawToken string) (Principal, 
 	if !slices.Contains(v.algorithms, hdr.Alg) {
 		return Principal{}, fmt.Errorf("%w: %q", ErrAlgorithmNotAllowed, truncate(hdr.Alg))
 	}
-	res := &sigResult{}
+	res := &sigResult{kid: hdr.Kid}
 	tok, err := v.verifier.Verify(context.WithValue(ctx, sigResultKey{}, res), rawToken)
 	if err != nil {
 		return Principal{}, v.classify(ctx, err, res, hdr.Kid, payload)

@@ -578,3 +578,44 @@ func BenchmarkVerify(b *testing.B) {
 		})
 	}
 }
+
+func TestVerifyConcurrent(t *testing.T) {
+	f := newFixture(t, identity.WithKeyRefreshInterval(0))
+	ctx := context.Background()
+	es, err := f.iss.AddKey("ES256")
+	require.NoError(t, err)
+	tokens := []string{
+		f.iss.MustToken(t, "rs", nil),
+		f.iss.MustToken(t, "es", nil, identitytest.SignWith(es)),
+	}
+	forged := f.iss.MustToken(t, "x", nil, identitytest.WithHeader("kid", "forged"))
+
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 25 {
+				tok := tokens[(g+i)%len(tokens)]
+				p, err := f.v.Verify(ctx, tok)
+				if assert.NoError(t, err) {
+					assert.Contains(t, []string{"rs", "es"}, p.Subject)
+				}
+				_, err = f.v.Verify(ctx, forged)
+				assert.ErrorIs(t, err, identity.ErrUnknownKey)
+			}
+		})
+	}
+	// Meanwhile the issuer rotates in a key and a token signed with it arrives.
+	wg.Go(func() {
+		kid, err := f.iss.Rotate("EdDSA")
+		if !assert.NoError(t, err) {
+			return
+		}
+		tok, err := f.iss.Token("ed", nil, identitytest.SignWith(kid))
+		if assert.NoError(t, err) {
+			p, err := f.v.Verify(ctx, tok)
+			assert.NoError(t, err)
+			assert.Equal(t, "ed", p.Subject)
+		}
+	})
+	wg.Wait()
+}
