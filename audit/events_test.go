@@ -41,8 +41,8 @@ func fullEvent() *Event {
 // canonicaliser makes of the event's JSON form.
 func TestEventCanonicalMatchesCanonicalize(t *testing.T) {
 	for name, ev := range map[string]*Event{
-		"full":    fullEvent(),
-		"minimal": {ID: uuid.MustParse("01932b6e-1a2b-7c3d-8e4f-5a6b7c8d9e0f"), Origin: "o", Time: time.Unix(0, 0).UTC()},
+		"full":                      fullEvent(),
+		"minimal":                   {ID: uuid.MustParse("01932b6e-1a2b-7c3d-8e4f-5a6b7c8d9e0f"), Origin: "o", Time: time.Unix(0, 0).UTC()},
 		"approval without verdicts": {Origin: "o", Seq: 1, Time: time.Unix(1, 5).UTC(), Approval: &Approval{RequestID: "r"}},
 	} {
 		js, err := json.Marshal(ev)

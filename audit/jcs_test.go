@@ -80,11 +80,11 @@ func TestES6NumberFormattingAppendixB(t *testing.T) {
 
 func TestCanonicalizeRejectsBadInput(t *testing.T) {
 	for name, in := range map[string]string{
-		"duplicate":   `{"a":1,"a":2}`,
+		"duplicate":    `{"a":1,"a":2}`,
 		"invalid utf8": "{\"a\":\"\xff\"}",
-		"trailing":    `{"a":1} {}`,
-		"truncated":   `{"a":`,
-		"huge number": `[1e999]`,
+		"trailing":     `{"a":1} {}`,
+		"truncated":    `{"a":`,
+		"huge number":  `[1e999]`,
 	} {
 		_, err := Canonicalize([]byte(in))
 		assert.Error(t, err, name)

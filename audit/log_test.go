@@ -486,3 +486,9 @@ func TestSinkGetsDeadline(t *testing.T) {
 		assert.True(t, ok, "every Sink.Write gets a deadline")
 	}
 }
+
+func ed25519GenerateKey() (ed25519.PublicKey, ed25519.PrivateKey, error) {
+	return ed25519.GenerateKey(rand.Reader)
+}
+
+func newKeyPair(t testing.TB) (ed25519.PublicKey, ed25519.PrivateKey) { return newKey(t) }

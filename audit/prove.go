@@ -154,7 +154,7 @@ func proveLeaf(leaves []tlog.Hash, i int64) (tlog.RecordProof, error) {
 		}
 		stored = append(stored, hs...)
 	}
-	return tlog.ProveRecord(i, n, r)
+	return tlog.ProveRecord(n, i, r)
 }
 
 // noteText returns the text part of a signed note (before the blank line).

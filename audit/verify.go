@@ -239,7 +239,9 @@ func (v *verifier) pruned(p PrunedRange) error {
 			return v.fail(p.Origin, seq, "pruned range lists seq %d out of order", h.Seq)
 		}
 		switch h.Type {
-		case TypeStreamKey, TypeEvent:
+		case TypeEvent:
+			st.tree.add(h.Hash)
+		case TypeStreamKey:
 			st.tree.add(h.Hash)
 			st.kept[seq] = keptCheck{hash: h.Hash}
 		case TypeCheckpoint:
