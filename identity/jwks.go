@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -35,28 +36,35 @@ type jwksTransport struct {
 	minInterval time.Duration
 	now         func() time.Time
 
-	mu        sync.Mutex
-	calls     uint64              // key set requests go-oidc made, served from cache or not
-	attempted time.Time           // last time we asked the provider
-	body      []byte              // last good key set document
-	kids      map[string]struct{} // key ids in body
+	calls atomic.Uint64 // key set requests go-oidc made, served from cache or not
+	last  atomic.Pointer[keySnapshot]
+
+	fetchMu   sync.Mutex // one fetch at a time; readers of last never wait for it
+	attempted time.Time  // last time we asked the provider; under fetchMu
+}
+
+// keySnapshot is one good key set document; never modified once stored.
+type keySnapshot struct {
+	body []byte
+	kids map[string]struct{}
 }
 
 func (t *jwksTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.String() != t.jwksURL {
 		return t.base.RoundTrip(req)
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock() // one fetch at a time; go-oidc coalesces callers anyway
-	t.calls++
+	t.calls.Add(1)
+	t.fetchMu.Lock()
+	defer t.fetchMu.Unlock()
 	now := t.now()
 	// A clock that went backwards counts as "interval over", never as a
 	// reason to stop refreshing for good.
 	if elapsed := now.Sub(t.attempted); !t.attempted.IsZero() && elapsed >= 0 && elapsed < t.minInterval {
-		if t.body == nil {
+		snap := t.last.Load()
+		if snap == nil {
 			return nil, fmt.Errorf("%w: refresh suppressed after a failed fetch", ErrKeySetUnavailable)
 		}
-		return cachedResponse(req, t.body), nil
+		return cachedResponse(req, snap.body), nil
 	}
 	t.attempted = now
 	resp, err := t.base.RoundTrip(req)
@@ -86,26 +94,24 @@ func (t *jwksTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	for _, k := range doc.Keys {
 		kids[k.Kid] = struct{}{}
 	}
-	t.body, t.kids = body, kids
+	t.last.Store(&keySnapshot{body: body, kids: kids})
 	return cachedResponse(req, body), nil
 }
 
 // requests counts the key set requests that reached the transport.
-func (t *jwksTransport) requests() uint64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.calls
-}
+func (t *jwksTransport) requests() uint64 { return t.calls.Load() }
 
 // knownKey reports whether the last key set published kid. A token without
 // a kid is matched against every key, so it is "known" when any key exists.
 func (t *jwksTransport) knownKey(kid string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if kid == "" {
-		return len(t.kids) > 0
+	snap := t.last.Load()
+	if snap == nil {
+		return false
 	}
-	_, ok := t.kids[kid]
+	if kid == "" {
+		return len(snap.kids) > 0
+	}
+	_, ok := snap.kids[kid]
 	return ok
 }
 

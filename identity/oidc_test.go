@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -618,4 +619,58 @@ func TestVerifyConcurrent(t *testing.T) {
 		}
 	})
 	wg.Wait()
+}
+
+// brokenIssuer serves a valid discovery document whose key set endpoint
+// misbehaves as jwks says.
+func brokenIssuer(t *testing.T, jwks http.HandlerFunc) string {
+	t.Helper()
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"issuer":%q,"jwks_uri":%q}`, srv.URL, srv.URL+"/jwks")
+	})
+	mux.HandleFunc("/jwks", jwks)
+	return srv.URL
+}
+
+func TestBrokenKeySetEndpoint(t *testing.T) {
+	// Tokens are signed by a real issuer but the verifier trusts the broken
+	// one; only the key set fetch matters here.
+	iss := identitytest.NewIssuer(t)
+	cases := map[string]http.HandlerFunc{
+		"500": func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "boom", http.StatusInternalServerError) },
+		"not JSON": func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte("<html>"))
+		},
+		"oversized": func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"keys":[],"pad":"` + strings.Repeat("x", 2<<20) + `"}`))
+		},
+	}
+	for name, h := range cases {
+		t.Run(name, func(t *testing.T) {
+			var hits int
+			var mu sync.Mutex
+			url := brokenIssuer(t, func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				hits++
+				mu.Unlock()
+				h(w, r)
+			})
+			v, err := identity.NewOIDCVerifier(context.Background(), url, identity.WithoutAudienceCheck())
+			require.NoError(t, err)
+			tok := iss.MustToken(t, "x", map[string]any{"iss": url})
+			for range 3 {
+				_, err = v.Verify(context.Background(), tok)
+				require.ErrorIs(t, err, identity.ErrKeySetUnavailable)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			assert.Equal(t, 1, hits, "a failed fetch is not retried within the refresh interval")
+		})
+	}
 }
