@@ -20,9 +20,12 @@ func (f AuthenticatorFunc) Authenticate(ctx context.Context, credential string) 
 	return f(ctx, credential)
 }
 
-// RejectAll refuses every credential with ErrUnsupportedCredential (or
-// ErrMissingToken when there is none): the fail-closed Authenticator.
-var RejectAll Authenticator = AuthenticatorFunc(func(_ context.Context, credential string) (Principal, error) {
+// RejectAll returns the fail-closed Authenticator: it refuses every
+// credential with ErrUnsupportedCredential (ErrMissingToken when there is
+// none). It is a function, not a variable, so no package can swap it out.
+func RejectAll() Authenticator { return rejectAll }
+
+var rejectAll = AuthenticatorFunc(func(_ context.Context, credential string) (Principal, error) {
 	if credential == "" {
 		return Principal{}, ErrMissingToken
 	}

@@ -50,7 +50,7 @@ type grpcAuth struct {
 
 func newGRPCAuth(auth Authenticator, opts []MiddlewareOption) *grpcAuth {
 	if auth == nil {
-		auth = RejectAll
+		auth = rejectAll
 	}
 	g := &grpcAuth{auth: auth, cfg: newMiddlewareConfig(opts)}
 	g.keyKey = strings.ToLower(g.cfg.apiKeyHeader)

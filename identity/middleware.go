@@ -28,7 +28,7 @@ var errNoSubject = errors.New("identity: authenticator returned a principal with
 func Middleware(auth Authenticator, opts ...MiddlewareOption) func(http.Handler) http.Handler {
 	cfg := newMiddlewareConfig(opts)
 	if auth == nil {
-		auth = RejectAll
+		auth = rejectAll
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

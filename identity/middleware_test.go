@@ -70,9 +70,9 @@ func TestChainRoutesByShape(t *testing.T) {
 	_, err = tokensOnly.Authenticate(ctx, "a.b .c")
 	require.ErrorIs(t, err, identity.ErrUnsupportedCredential)
 
-	_, err = identity.RejectAll.Authenticate(ctx, "x.y.z")
+	_, err = identity.RejectAll().Authenticate(ctx, "x.y.z")
 	require.ErrorIs(t, err, identity.ErrUnsupportedCredential)
-	_, err = identity.RejectAll.Authenticate(ctx, "")
+	_, err = identity.RejectAll().Authenticate(ctx, "")
 	require.ErrorIs(t, err, identity.ErrMissingToken)
 }
 

@@ -24,9 +24,9 @@ const (
 	DefaultGroupsClaim = "groups"
 )
 
-// DefaultAlgorithms are the signing algorithms accepted when
-// WithAlgorithms is not given: the asymmetric ones identity providers use.
-var DefaultAlgorithms = []string{"RS256", "ES256", "PS256", "EdDSA"}
+// defaultAlgorithms are accepted when WithAlgorithms is not given: the
+// asymmetric ones identity providers use.
+var defaultAlgorithms = []string{"RS256", "ES256", "PS256", "EdDSA"}
 
 // asymmetricAlgorithms are the only algorithms WithAlgorithms may name. HMAC
 // ("HS256"...) is absent on purpose: with a public key set, an HMAC "secret"
@@ -63,7 +63,7 @@ type oidcConfig struct {
 
 func defaultOIDCConfig() oidcConfig {
 	return oidcConfig{
-		algorithms:  slices.Clone(DefaultAlgorithms),
+		algorithms:  slices.Clone(defaultAlgorithms),
 		skew:        DefaultClockSkew,
 		groupsClaim: DefaultGroupsClaim,
 		now:         time.Now,
@@ -92,7 +92,8 @@ func WithoutAudienceCheck() OIDCOption {
 	return oidcOptionFunc(func(c *oidcConfig) { c.skipAudience = true })
 }
 
-// WithAlgorithms replaces the allowed signing algorithms. Each must be an
+// WithAlgorithms replaces the allowed signing algorithms, by default RS256,
+// ES256, PS256 and EdDSA. Each must be an
 // asymmetric JWS algorithm (RS*, PS*, ES*, EdDSA); "none" and HMAC make
 // NewOIDCVerifier fail. An empty call is ignored.
 func WithAlgorithms(algs ...string) OIDCOption {
