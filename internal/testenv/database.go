@@ -66,8 +66,11 @@ func NewDatabase(t testing.TB, baseURL string) string {
 // that search_path, so tests may run in parallel. PGlite ignores connection
 // parameters and shares one session among all its connections, so there
 // NewSchema sets the search_path of that shared session (and resets it at
-// cleanup): tests using PGlite must not run in parallel with each other, or
-// must qualify their table names with SchemaOf(url).
+// cleanup), and gives the test exclusive use of PGlite until it ends: other
+// tests calling NewSchema on it, in any test binary on the machine, wait
+// (at most three minutes, then fail). A test may call it more than once,
+// but a parallel subtest of a test holding PGlite would wait for its
+// parent: give PGlite to the subtests, not to the parent.
 func NewSchema(t testing.TB, url string) string {
 	t.Helper()
 	name := uniqueName(t)
@@ -78,9 +81,23 @@ func NewSchema(t testing.TB, url string) string {
 	}
 	var lite bool
 	err = withConn(url, func(ctx context.Context, conn *pgx.Conn) error {
-		if lite, err = isPGlite(ctx, conn); err != nil {
-			return err
+		var err error
+		lite, err = isPGlite(ctx, conn)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("testenv: create schema %s: %v", name, err)
+	}
+	if lite {
+		cfg, err := pgconn.ParseConfig(url)
+		if err != nil {
+			t.Fatalf("testenv: %v", err)
 		}
+		if err := lockServer(t, fmt.Sprintf("PGlite at %s:%d", cfg.Host, cfg.Port), pgliteWait); err != nil {
+			t.Fatalf("testenv: create schema %s: %v", name, err)
+		}
+	}
+	err = withConn(url, func(ctx context.Context, conn *pgx.Conn) error {
 		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+ident, pgx.QueryExecModeSimpleProtocol); err != nil {
 			return err
 		}

@@ -31,7 +31,10 @@
 // and drops it when the test ends, so tests can run in parallel without
 // seeing each other's tables. PGlite cannot serve several databases, so
 // NewSchema creates a unique schema there instead and returns a URL whose
-// search_path selects it.
+// search_path selects it. Since PGlite's one session has one search_path,
+// NewSchema on PGlite also gives the test exclusive use of PGlite until it
+// ends, across all test binaries running at once (a file lock), so that
+// `go test ./...` can run several packages against it safely.
 //
 // A typical test:
 //

@@ -1,0 +1,36 @@
+package testenv
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLockServer(t *testing.T) {
+	addr := fmt.Sprintf("test server %d", time.Now().UnixNano())
+
+	t.Run("first", func(t *testing.T) {
+		require.NoError(t, lockServer(t, addr, 0))
+		require.NoError(t, lockServer(t, addr, 0), "the holder may lock again")
+
+		// A subtest is another test: it must wait, and says who holds it.
+		t.Run("other", func(t *testing.T) {
+			err := lockServer(t, addr, 50*time.Millisecond)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "held by TestLockServer/first in this process")
+		})
+	})
+	// first's cleanups released both holds.
+	t.Run("second", func(t *testing.T) {
+		require.NoError(t, lockServer(t, addr, 0))
+	})
+	holdersMu.Lock()
+	defer holdersMu.Unlock()
+	for _, h := range holders {
+		assert.NotEqual(t, addr, h.t.Name())
+	}
+	assert.Empty(t, holders, "locks left after their tests ended")
+}
