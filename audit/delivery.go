@@ -388,12 +388,19 @@ func (w *walWriter) commit(items []item) error {
 	// Hand the records to the sinks only once they are durable here.
 	w.l.feed.push(items)
 	if w.cur.size >= w.l.cfg.segmentSize {
-		err := w.cur.f.Close()
-		w.mu.Lock()
-		w.done = append(w.done, w.cur)
-		w.mu.Unlock()
-		w.cur = nil
+		// The next segment exists (header fsynced) before the full one may
+		// be deleted, so the stream always has a segment a successor can
+		// recover and seal.
+		next, err := createSegment(w.dir, segmentHeader{Origin: w.l.origin, FirstSeq: w.cur.lastSeq + 1, Size: w.tree.size, Frontier: w.tree.hashes()})
 		if err != nil {
+			return err
+		}
+		old := w.cur
+		w.cur = next
+		w.mu.Lock()
+		w.done = append(w.done, old)
+		w.mu.Unlock()
+		if err := old.f.Close(); err != nil {
 			return err
 		}
 	}

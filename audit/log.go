@@ -181,14 +181,14 @@ func NewLog(opts ...Option) (*Log, error) {
 	case modeSync:
 		l.com = newCommitter(l, l.writeSinksItems, nil)
 	}
-	if l.feed != nil {
-		go l.feed.run()
-	}
 	if l.com != nil {
 		go l.com.run()
 	}
 	// The binding goes out like any record; a fail-closed NewLog waits for
-	// it so that a stream whose storage is unusable fails at start-up.
+	// it so that a stream whose storage is unusable fails at start-up. The
+	// feeder starts only once it is durable: recovered WAL segments are
+	// deleted after delivery, and by then the binding that seals their
+	// streams must be safe.
 	l.mu.Lock()
 	wait := l.enqueue([]item{first})
 	l.mu.Unlock()
@@ -197,9 +197,15 @@ func NewLog(opts ...Option) (*Log, error) {
 		err := l.durable.wait(ctx, 0)
 		cancel()
 		if err != nil {
+			if l.feed != nil {
+				go l.feed.run()
+			}
 			l.shutdown()
 			return nil, fmt.Errorf("%w: writing the stream's first record: %w", ErrUnavailable, err)
 		}
+	}
+	if l.feed != nil {
+		go l.feed.run()
 	}
 	go l.ticker()
 	return l, nil
