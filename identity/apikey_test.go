@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ragguard/ragguard/identity"
+	"github.com/ragguard/ragguard/identity/identitytest"
 )
 
 func TestGenerateAPIKey(t *testing.T) {
@@ -215,4 +216,14 @@ func BenchmarkVerifyAPIKey(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestMemoryKeyStoreConformance(t *testing.T) {
+	identitytest.TestKeyStore(t, func(t *testing.T, records []identity.APIKeyRecord) identity.KeyStore {
+		s := identity.NewMemoryKeyStore()
+		for _, r := range records {
+			require.NoError(t, s.Add(r))
+		}
+		return s
+	})
 }

@@ -19,5 +19,10 @@
 // UnsignedToken make the tokens of the algorithm-confusion and "alg":"none"
 // attacks. StartIssuer gives an Issuer outside a test; call Close.
 //
-// The package imports no ragguard package, so any package's tests can use it.
+// TestKeyStore is the conformance suite for identity.KeyStore
+// implementations: a store backed by a database runs the same checks as the
+// in-memory one.
+//
+// The package imports only the identity package, so any package's tests can
+// use it.
 package identitytest
