@@ -5,10 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/ragguard/ragguard/identity"
 	"github.com/ragguard/ragguard/identity/identitytest"
@@ -126,4 +134,40 @@ func ExampleMiddleware() {
 	// 200 "" "hello batch-job"
 	// 401 "Bearer error=\"invalid_token\"" "unauthorized"
 	// 401 "Bearer" "unauthorized"
+}
+
+func ExampleUnaryServerInterceptor() {
+	store := identity.NewMemoryKeyStore()
+	key, _ := store.Issue(identity.Principal{Subject: "probe"}, time.Time{})
+	auth := identity.Chain(nil, identity.APIKeyAuthenticator(store))
+
+	// Unary handlers get the Principal in ctx, stream handlers in
+	// stream.Context().
+	srv := grpc.NewServer(
+		grpc.UnaryInterceptor(identity.UnaryServerInterceptor(auth)),
+		grpc.StreamInterceptor(identity.StreamServerInterceptor(auth)),
+	)
+	healthpb.RegisterHealthServer(srv, health.NewServer())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Stop()
+
+	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+	client := healthpb.NewHealthClient(conn)
+
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key.Reveal())
+	_, err = client.Check(ctx, &healthpb.HealthCheckRequest{})
+	fmt.Println(status.Code(err))
+	_, err = client.Check(context.Background(), &healthpb.HealthCheckRequest{})
+	fmt.Println(status.Code(err), status.Convert(err).Message())
+	// Output:
+	// OK
+	// Unauthenticated unauthenticated
 }
