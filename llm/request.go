@@ -1,0 +1,346 @@
+package llm
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ragguard/ragguard"
+)
+
+// endpoint is an OpenAI endpoint the transport knows how to govern.
+type endpoint int
+
+const (
+	epUnknown endpoint = iota
+	epChat
+	epCompletion
+	epEmbeddings
+	epModeration
+	epResponses
+	epExtra // allowed by WithEndpoint
+)
+
+// operation is the ragguard operation name; genAI the OpenTelemetry GenAI
+// operation name used in span names.
+func (e endpoint) operation() (op, genAI string) {
+	switch e {
+	case epChat:
+		return "chat", "chat"
+	case epCompletion:
+		return "completion", "text_completion"
+	case epEmbeddings:
+		return "embeddings", "embeddings"
+	case epModeration:
+		return "moderation", "moderation"
+	case epResponses:
+		return "responses", "responses"
+	}
+	return "other", "other"
+}
+
+// endpointOf recognises an endpoint from the last segments of the path, so
+// that any base URL, proxy prefix or Azure deployment path works.
+func endpointOf(urlPath string) endpoint {
+	p := strings.TrimRight(urlPath, "/")
+	switch {
+	case strings.HasSuffix(p, "/chat/completions"):
+		return epChat
+	case strings.HasSuffix(p, "/completions"):
+		return epCompletion
+	case strings.HasSuffix(p, "/embeddings"):
+		return epEmbeddings
+	case strings.HasSuffix(p, "/moderations"):
+		return epModeration
+	case strings.HasSuffix(p, "/responses"):
+		return epResponses
+	}
+	return epUnknown
+}
+
+// textField is one string in a JSON document that the transport masks: its
+// location for masking summaries, its current text, and how to replace it.
+type textField struct {
+	loc  string
+	text string
+	set  func(string)
+}
+
+// fields collects textFields from a decoded JSON document.
+type fields []textField
+
+// str adds m[key] when it is a string.
+func (fs *fields) str(m map[string]any, key, loc string) {
+	if s, ok := m[key].(string); ok {
+		*fs = append(*fs, textField{loc: loc, text: s, set: func(v string) { m[key] = v }})
+	}
+}
+
+// elem adds a[i] when it is a string.
+func (fs *fields) elem(a []any, i int, loc string) {
+	if s, ok := a[i].(string); ok {
+		*fs = append(*fs, textField{loc: loc, text: s, set: func(v string) { a[i] = v }})
+	}
+}
+
+// content adds a message content: a string, or an array of parts whose
+// "text" members are collected. It returns how many parts carry no text
+// (images, audio, files), which cannot be masked.
+func (fs *fields) content(m map[string]any, key, loc string) (media int) {
+	switch v := m[key].(type) {
+	case string:
+		fs.str(m, key, loc)
+	case []any:
+		for j, pv := range v {
+			part, ok := pv.(map[string]any)
+			if !ok {
+				fs.elem(v, j, fmt.Sprintf("%s[%d]", loc, j))
+				continue
+			}
+			if _, ok := part["text"].(string); ok {
+				fs.str(part, "text", fmt.Sprintf("%s[%d].text", loc, j))
+			} else if _, ok := part["refusal"].(string); ok {
+				fs.str(part, "refusal", fmt.Sprintf("%s[%d].refusal", loc, j))
+			} else {
+				media++
+			}
+		}
+	}
+	return media
+}
+
+// request is a parsed request body and what the Guard needs to know of it.
+type request struct {
+	doc    map[string]any
+	fields fields
+	call   ragguard.Call
+	stream bool
+}
+
+var errNotObject = errors.New("not a JSON object")
+
+// decodeObject decodes a JSON object, keeping numbers exact and rejecting
+// trailing data, so that what the transport masks is what the upstream
+// would have parsed.
+func decodeObject(b []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	if doc == nil {
+		return nil, errNotObject
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the JSON object")
+	}
+	return doc, nil
+}
+
+// encode writes doc as compact JSON without HTML escaping.
+func encode(doc any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	b := buf.Bytes()
+	return b[:len(b)-1], nil // Encode appends a newline
+}
+
+// parseRequest decodes a request body for endpoint ep and collects every
+// text that would leave the process.
+func parseRequest(ep endpoint, urlPath string, body []byte) (*request, error) {
+	r := &request{}
+	if len(bytes.TrimSpace(body)) == 0 {
+		if ep != epExtra {
+			return nil, fmt.Errorf("%w: llm: empty request body", ragguard.ErrInvalidCall)
+		}
+	} else {
+		doc, err := decodeObject(body)
+		if err != nil {
+			return nil, fmt.Errorf("%w: llm: request body is not a JSON object: %v", ragguard.ErrInvalidCall, err)
+		}
+		r.doc = doc
+	}
+	doc := r.doc
+	attrs := map[string]any{"path": urlPath}
+	model, _ := doc["model"].(string)
+	stream, _ := doc["stream"].(bool)
+	r.stream = stream
+	var media int
+	fs := &r.fields
+	switch ep {
+	case epChat:
+		msgs, _ := doc["messages"].([]any)
+		for i, mv := range msgs {
+			m, ok := mv.(map[string]any)
+			if !ok {
+				continue
+			}
+			base := "messages[" + strconv.Itoa(i) + "]"
+			media += fs.content(m, "content", base+".content")
+			fs.str(m, "refusal", base+".refusal")
+			toolCalls(fs, m, base)
+		}
+		attrs["messages"] = len(msgs)
+		tools(fs, doc)
+		attrs["stream"] = stream
+	case epCompletion:
+		switch p := doc["prompt"].(type) {
+		case string:
+			fs.str(doc, "prompt", "prompt")
+		case []any:
+			for i := range p {
+				fs.elem(p, i, "prompt["+strconv.Itoa(i)+"]")
+			}
+		}
+		fs.str(doc, "suffix", "suffix")
+		attrs["stream"] = stream
+	case epEmbeddings, epModeration:
+		switch in := doc["input"].(type) {
+		case string:
+			fs.str(doc, "input", "input")
+		case []any:
+			for i, v := range in {
+				if part, ok := v.(map[string]any); ok {
+					if _, ok := part["text"].(string); ok {
+						fs.str(part, "text", "input["+strconv.Itoa(i)+"].text")
+					} else {
+						media++
+					}
+					continue
+				}
+				fs.elem(in, i, "input["+strconv.Itoa(i)+"]")
+			}
+			attrs["inputs"] = len(in)
+		}
+	case epResponses:
+		fs.str(doc, "instructions", "instructions")
+		switch in := doc["input"].(type) {
+		case string:
+			fs.str(doc, "input", "input")
+		case []any:
+			for i, v := range in {
+				item, ok := v.(map[string]any)
+				if !ok {
+					fs.elem(in, i, "input["+strconv.Itoa(i)+"]")
+					continue
+				}
+				base := "input[" + strconv.Itoa(i) + "]"
+				media += fs.content(item, "content", base+".content")
+				fs.str(item, "arguments", base+".arguments")
+				fs.str(item, "output", base+".output")
+			}
+		}
+		tools(fs, doc)
+		attrs["stream"] = stream
+	case epExtra:
+		walkStrings(fs, doc, "")
+	}
+	fs.str(doc, "user", "user")
+	for _, k := range []string{"max_tokens", "max_completion_tokens", "max_output_tokens"} {
+		if n, ok := doc[k].(json.Number); ok {
+			if v, err := n.Int64(); err == nil {
+				attrs["max_tokens"] = v
+				break
+			}
+		}
+	}
+	if media > 0 {
+		attrs["media_parts"] = media
+	}
+	op, genAI := ep.operation()
+	r.call = ragguard.Call{
+		Kind:       ragguard.KindLLM,
+		Operation:  op,
+		Attributes: attrs,
+		SpanName:   strings.TrimSpace(genAI + " " + model),
+	}
+	if model != "" {
+		r.call.Resources = []string{model}
+	}
+	r.call.Inputs = make([]ragguard.Input, len(r.fields))
+	for i, f := range r.fields {
+		r.call.Inputs[i] = ragguard.Input{Location: f.loc, Text: f.text}
+	}
+	return r, nil
+}
+
+// toolCalls collects the function arguments of an assistant message.
+func toolCalls(fs *fields, m map[string]any, base string) {
+	tcs, _ := m["tool_calls"].([]any)
+	for j, tv := range tcs {
+		tc, _ := tv.(map[string]any)
+		if fn, ok := tc["function"].(map[string]any); ok {
+			fs.str(fn, "arguments", fmt.Sprintf("%s.tool_calls[%d].function.arguments", base, j))
+		}
+	}
+	if fn, ok := m["function_call"].(map[string]any); ok {
+		fs.str(fn, "arguments", base+".function_call.arguments")
+	}
+}
+
+// tools collects the descriptions of the tools a request offers: they are
+// prose written for the model and may quote data. Parameter schemas are
+// code and pass unchanged.
+func tools(fs *fields, doc map[string]any) {
+	ts, _ := doc["tools"].([]any)
+	for k, tv := range ts {
+		t, _ := tv.(map[string]any)
+		if fn, ok := t["function"].(map[string]any); ok {
+			fs.str(fn, "description", fmt.Sprintf("tools[%d].function.description", k))
+		} else if t != nil {
+			fs.str(t, "description", fmt.Sprintf("tools[%d].description", k))
+		}
+	}
+	fns, _ := doc["functions"].([]any)
+	for k, fv := range fns {
+		if fn, ok := fv.(map[string]any); ok {
+			fs.str(fn, "description", fmt.Sprintf("functions[%d].description", k))
+		}
+	}
+}
+
+// skipKeys are members of an unknown endpoint's body that name things
+// rather than carry text.
+var skipKeys = map[string]bool{"model": true, "role": true, "type": true, "object": true}
+
+// walkStrings collects every string in v, by JSON path.
+func walkStrings(fs *fields, v any, loc string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			e := x[k]
+			if skipKeys[k] {
+				continue
+			}
+			sub := k
+			if loc != "" {
+				sub = loc + "." + k
+			}
+			if _, ok := e.(string); ok {
+				fs.str(x, k, sub)
+			} else {
+				walkStrings(fs, e, sub)
+			}
+		}
+	case []any:
+		for i, e := range x {
+			sub := loc + "[" + strconv.Itoa(i) + "]"
+			if _, ok := e.(string); ok {
+				fs.elem(x, i, sub)
+			} else {
+				walkStrings(fs, e, sub)
+			}
+		}
+	}
+}

@@ -1,0 +1,559 @@
+package llm
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/ragguard/ragguard"
+)
+
+// errAbandoned is what the audit event of a stream records when the caller
+// closes it before its end.
+var errAbandoned = fmt.Errorf("llm: stream closed before its end: %w", context.Canceled)
+
+// errTruncated: the upstream ended a stream without a finish reason, an
+// error event or [DONE].
+var errTruncated = fmt.Errorf("%w: the stream ended before a finish reason", ErrMalformedResponse)
+
+// streamKey names one streamed text: a choice's content, refusal or
+// reasoning, or the arguments of one of its tool calls.
+type streamKey struct {
+	choice int
+	field  string
+	tool   int
+}
+
+// streamField masks one streamed text across events.
+type streamField struct {
+	key     streamKey
+	m       ragguard.StreamMasker
+	partial []byte // an incomplete UTF-8 sequence the masker released
+}
+
+func (f *streamField) write(s string) string { return f.complete(f.m.Write([]byte(s)), false) }
+
+func (f *streamField) flush() string { return f.complete(f.m.Flush(), true) }
+
+// complete withholds an incomplete UTF-8 sequence at the end of b (a JSON
+// string cannot carry half a rune) until more arrives or the text ends.
+func (f *streamField) complete(b []byte, final bool) string {
+	if len(f.partial) > 0 {
+		b = append(f.partial, b...)
+		f.partial = nil
+	}
+	cut := len(b)
+	if !final {
+		for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax+1; i-- {
+			if utf8.RuneStart(b[i]) {
+				if !utf8.FullRune(b[i:]) {
+					cut = i
+				}
+				break
+			}
+		}
+		if cut < len(b) {
+			f.partial = append([]byte(nil), b[cut:]...)
+		}
+	}
+	return string(b[:cut])
+}
+
+// stream is the body of a governed server-sent-event answer: it reads the
+// upstream's events, masks every text they carry, and hands the caller
+// re-encoded events. It finishes the Op exactly once: at [DONE] or the end
+// of the stream, on a read or parse error, on Close, or when the request's
+// context ends.
+type stream struct {
+	op      *ragguard.Op
+	ep      endpoint
+	body    io.ReadCloser
+	r       *bufio.Reader
+	ctx     context.Context
+	max     int64
+	restore bool
+	strip   bool
+
+	out     bytes.Buffer // events ready for the caller
+	err     error        // returned once out is drained
+	line    []byte
+	data    []byte
+	hasData bool
+
+	fields  []*streamField // open texts, in order of first appearance
+	last    map[string]any // id, object, created and model of the last chunk
+	sawEnd  bool           // a finish reason arrived
+	upErr   error          // an error event from the upstream
+	finishR string
+
+	mu    sync.Mutex
+	usage ragguard.Usage
+	stop  func() bool
+
+	finished atomic.Bool
+}
+
+func newStream(op *ragguard.Op, ep endpoint, resp *http.Response, max int64) *http.Response {
+	s := &stream{
+		op:      op,
+		ep:      ep,
+		body:    resp.Body,
+		r:       bufio.NewReaderSize(resp.Body, 16<<10),
+		ctx:     resp.Request.Context(),
+		max:     max,
+		restore: restores(op),
+		strip:   op.Decision().Mask != "",
+		last:    map[string]any{},
+	}
+	s.mu.Lock()
+	s.stop = context.AfterFunc(s.ctx, func() { s.finish(s.ctx.Err()) })
+	s.mu.Unlock()
+	out := *resp
+	out.Header = resp.Header.Clone()
+	out.Header.Del("Content-Length")
+	out.ContentLength = -1
+	out.Body = s
+	return &out
+}
+
+// Read hands the caller masked events.
+func (s *stream) Read(p []byte) (int, error) {
+	for s.out.Len() == 0 {
+		if s.err != nil {
+			return 0, s.err
+		}
+		s.step()
+	}
+	return s.out.Read(p)
+}
+
+// Close closes the upstream body and, when the stream has not ended yet,
+// finishes it as abandoned.
+func (s *stream) Close() error {
+	err := s.body.Close()
+	s.finish(errAbandoned)
+	return err
+}
+
+// finish finishes the Op once; it returns what Op.Finish returned, or nil
+// when the Op was already finished.
+func (s *stream) finish(callErr error) error {
+	if !s.finished.CompareAndSwap(false, true) {
+		return nil
+	}
+	s.mu.Lock()
+	stop, u := s.stop, s.usage
+	s.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	s.op.SetUsage(u)
+	return s.op.Finish(callErr)
+}
+
+// fail ends the stream with err; held-back text is dropped.
+func (s *stream) fail(err error) {
+	if ferr := s.finish(err); ferr != nil {
+		err = ferr
+	}
+	s.err = err
+}
+
+// end ends the stream at [DONE] or at the upstream's end: it releases what
+// the maskers still hold, then finishes. The caller sees the end only once
+// the audit event is written; if it cannot be, the caller gets that error
+// instead.
+func (s *stream) end(done bool) {
+	s.flushAll()
+	callErr := s.upErr
+	if callErr == nil && !done && !s.sawEnd {
+		callErr = errTruncated
+	}
+	ferr := s.finish(callErr)
+	switch {
+	case errors.Is(ferr, ragguard.ErrAuditUnavailable):
+		s.err = ferr
+	case callErr == errTruncated:
+		s.err = errTruncated
+	default:
+		if done {
+			s.emitRaw([]byte("[DONE]"))
+		}
+		s.err = io.EOF
+	}
+}
+
+// step reads one line and dispatches an event when the line ends one.
+func (s *stream) step() {
+	line, err := s.readLine()
+	switch {
+	case err == io.EOF:
+		if len(line) > 0 {
+			s.fieldLine(line)
+		}
+		if s.hasData {
+			if s.dispatch(); s.err != nil {
+				return
+			}
+		}
+		s.end(false)
+	case err != nil:
+		if cerr := s.ctx.Err(); cerr != nil {
+			err = fmt.Errorf("llm: stream: %w (%v)", cerr, err)
+		} else {
+			err = fmt.Errorf("llm: reading the stream: %w", err)
+		}
+		s.fail(err)
+	case len(line) == 0:
+		if s.hasData {
+			s.dispatch()
+		}
+	default:
+		s.fieldLine(line)
+	}
+}
+
+// readLine returns the next line without its end (\n, \r\n), bounded by
+// the maximum event size.
+func (s *stream) readLine() ([]byte, error) {
+	s.line = s.line[:0]
+	for {
+		chunk, err := s.r.ReadSlice('\n')
+		s.line = append(s.line, chunk...)
+		if int64(len(s.line)) > s.max {
+			return nil, fmt.Errorf("%w: a stream line is larger than %d bytes", ErrMalformedResponse, s.max)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		line := bytes.TrimSuffix(s.line, []byte("\n"))
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		return line, err
+	}
+}
+
+// fieldLine handles one "field: value" line; only data lines matter.
+// Comments and other fields are dropped: the caller gets no byte the
+// transport did not parse.
+func (s *stream) fieldLine(line []byte) {
+	if line[0] == ':' {
+		return
+	}
+	name, value, found := bytes.Cut(line, []byte(":"))
+	if !found || string(name) != "data" {
+		return
+	}
+	value = bytes.TrimPrefix(value, []byte(" "))
+	if s.hasData {
+		s.data = append(s.data, '\n')
+	}
+	s.data = append(s.data, value...)
+	s.hasData = true
+	if int64(len(s.data)) > s.max {
+		s.fail(fmt.Errorf("%w: a stream event is larger than %d bytes", ErrMalformedResponse, s.max))
+	}
+}
+
+// dispatch handles one complete event.
+func (s *stream) dispatch() {
+	data := bytes.TrimSpace(s.data)
+	s.data, s.hasData = s.data[:0], false
+	if s.err != nil || len(data) == 0 {
+		return
+	}
+	if string(data) == "[DONE]" {
+		s.end(true)
+		return
+	}
+	doc, err := decodeObject(data)
+	if err != nil {
+		s.fail(fmt.Errorf("%w: stream event: %v", ErrMalformedResponse, err))
+		return
+	}
+	if e, ok := doc["error"]; ok && e != nil {
+		s.upstreamError(data)
+		return
+	}
+	for _, k := range []string{"id", "object", "created", "model", "system_fingerprint"} {
+		if v, ok := doc[k]; ok {
+			s.last[k] = v
+		}
+	}
+	if u, ok := usageOf(doc); ok {
+		s.mu.Lock()
+		s.usage.InputTokens, s.usage.OutputTokens = u.InputTokens, u.OutputTokens
+		s.mu.Unlock()
+	}
+	s.maskChunk(doc)
+	s.emit(doc)
+}
+
+// upstreamError passes an error event through, masked (messages can quote
+// the request), and keeps it for the audit event.
+func (s *stream) upstreamError(data []byte) {
+	masked, err := s.op.MaskJSON("error", data)
+	if err != nil {
+		s.fail(fmt.Errorf("%w: error event: %v", ErrMalformedResponse, err))
+		return
+	}
+	msg := "error event"
+	if doc, err := decodeObject(masked); err == nil {
+		if e, ok := doc["error"].(map[string]any); ok {
+			if m, ok := e["message"].(string); ok {
+				msg = m
+			}
+		}
+	}
+	s.upErr = fmt.Errorf("llm: upstream failed mid-stream: %s", msg)
+	s.emitRaw(masked)
+}
+
+// maskChunk masks every text of a chat or completion chunk in place.
+func (s *stream) maskChunk(doc map[string]any) {
+	choices, _ := doc["choices"].([]any)
+	for pos, cv := range choices {
+		c, ok := cv.(map[string]any)
+		if !ok {
+			continue
+		}
+		idx := intOf(c["index"], pos)
+		if s.strip && c["logprobs"] != nil {
+			c["logprobs"] = nil
+		}
+		if s.ep == epCompletion {
+			if t, ok := c["text"].(string); ok && t != "" {
+				c["text"] = s.field(streamKey{idx, "text", -1}).write(t)
+			}
+		} else if delta, ok := c["delta"].(map[string]any); ok {
+			for _, name := range deltaTexts {
+				if t, ok := delta[name].(string); ok && t != "" {
+					delta[name] = s.field(streamKey{idx, name, -1}).write(t)
+				}
+			}
+			tcs, _ := delta["tool_calls"].([]any)
+			for pos, tv := range tcs {
+				tc, _ := tv.(map[string]any)
+				fn, _ := tc["function"].(map[string]any)
+				if t, ok := fn["arguments"].(string); ok && t != "" {
+					fn["arguments"] = s.field(streamKey{idx, "tool", intOf(tc["index"], pos)}).write(t)
+				}
+			}
+			if fn, ok := delta["function_call"].(map[string]any); ok {
+				if t, ok := fn["arguments"].(string); ok && t != "" {
+					fn["arguments"] = s.field(streamKey{idx, "function_call", -1}).write(t)
+				}
+			}
+		}
+		if fr, ok := c["finish_reason"].(string); ok && fr != "" {
+			s.sawEnd = true
+			s.mu.Lock()
+			if s.usage.FinishReason == "" || idx == 0 {
+				s.usage.FinishReason = fr
+			}
+			s.mu.Unlock()
+			s.flushChoice(idx, c)
+		}
+	}
+}
+
+// deltaTexts are the text members of a chat delta.
+var deltaTexts = []string{"content", "refusal", "reasoning_content"}
+
+// field returns the masker of one streamed text, opening it on first use.
+func (s *stream) field(k streamKey) *streamField {
+	for _, f := range s.fields {
+		if f.key == k {
+			return f
+		}
+	}
+	base := "choices[" + strconv.Itoa(k.choice) + "]"
+	var loc string
+	switch k.field {
+	case "text":
+		loc = base + ".text"
+	case "tool":
+		loc = base + ".delta.tool_calls[" + strconv.Itoa(k.tool) + "].function.arguments"
+	case "function_call":
+		loc = base + ".delta.function_call.arguments"
+	default:
+		loc = base + ".delta." + k.field
+	}
+	f := &streamField{key: k, m: s.op.MaskStream(loc)}
+	s.fields = append(s.fields, f)
+	return f
+}
+
+// flushChoice appends to choice c what the maskers of choice idx still
+// hold, and closes them.
+func (s *stream) flushChoice(idx int, c map[string]any) {
+	kept := s.fields[:0]
+	for _, f := range s.fields {
+		if f.key.choice != idx {
+			kept = append(kept, f)
+			continue
+		}
+		rest := f.flush()
+		if rest == "" {
+			continue
+		}
+		if s.ep == epCompletion {
+			prev, _ := c["text"].(string)
+			c["text"] = prev + rest
+			continue
+		}
+		delta, ok := c["delta"].(map[string]any)
+		if !ok {
+			delta = map[string]any{}
+			c["delta"] = delta
+		}
+		switch f.key.field {
+		case "tool":
+			appendToolArgs(delta, f.key.tool, rest)
+		case "function_call":
+			fn, ok := delta["function_call"].(map[string]any)
+			if !ok {
+				fn = map[string]any{}
+				delta["function_call"] = fn
+			}
+			prev, _ := fn["arguments"].(string)
+			fn["arguments"] = prev + rest
+		default:
+			prev, _ := delta[f.key.field].(string)
+			delta[f.key.field] = prev + rest
+		}
+	}
+	clear(s.fields[len(kept):])
+	s.fields = kept
+}
+
+// appendToolArgs appends text to the arguments of tool call index in delta,
+// adding the tool call when the chunk has none for it.
+func appendToolArgs(delta map[string]any, index int, text string) {
+	tcs, _ := delta["tool_calls"].([]any)
+	for pos, tv := range tcs {
+		tc, ok := tv.(map[string]any)
+		if !ok || intOf(tc["index"], pos) != index {
+			continue
+		}
+		fn, ok := tc["function"].(map[string]any)
+		if !ok {
+			fn = map[string]any{}
+			tc["function"] = fn
+		}
+		prev, _ := fn["arguments"].(string)
+		fn["arguments"] = prev + text
+		return
+	}
+	delta["tool_calls"] = append(tcs, map[string]any{"index": index, "function": map[string]any{"arguments": text}})
+}
+
+// flushAll releases what every open masker holds, in a chunk of its own
+// (the upstream ended a choice without a finish reason).
+func (s *stream) flushAll() {
+	if len(s.fields) == 0 {
+		return
+	}
+	var order []int
+	for _, f := range s.fields {
+		if !containsInt(order, f.key.choice) {
+			order = append(order, f.key.choice)
+		}
+	}
+	doc := map[string]any{}
+	for k, v := range s.last {
+		doc[k] = v
+	}
+	var choices []any
+	for _, idx := range order {
+		c := map[string]any{"index": idx, "finish_reason": nil}
+		if s.ep == epChat {
+			c["delta"] = map[string]any{}
+		}
+		s.flushChoice(idx, c)
+		choices = append(choices, c)
+	}
+	doc["choices"] = choices
+	s.emit(doc)
+}
+
+func containsInt(a []int, v int) bool {
+	for _, x := range a {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// emit encodes a masked chunk for the session record and, with tokens
+// restored when the policy allows it, for the caller.
+func (s *stream) emit(doc map[string]any) {
+	masked, err := encode(doc)
+	if err != nil {
+		s.fail(fmt.Errorf("%w: %v", ErrMalformedResponse, err))
+		return
+	}
+	s.op.AppendResponse(event(masked))
+	if s.restore {
+		var fs fields
+		chunkFields(doc, &fs)
+		for _, f := range fs {
+			r, err := s.op.Restore(f.text)
+			if err != nil {
+				s.fail(fmt.Errorf("llm: restoring tokens in %s: %w", f.loc, err))
+				return
+			}
+			f.set(r)
+		}
+		if masked, err = encode(doc); err != nil {
+			s.fail(fmt.Errorf("%w: %v", ErrMalformedResponse, err))
+			return
+		}
+	}
+	s.out.WriteString("data: ")
+	s.out.Write(masked)
+	s.out.WriteString("\n\n")
+}
+
+// emitRaw passes an already masked payload (an error event, [DONE]).
+func (s *stream) emitRaw(payload []byte) {
+	ev := event(payload)
+	s.op.AppendResponse(ev)
+	s.out.Write(ev)
+}
+
+func event(payload []byte) []byte {
+	b := make([]byte, 0, len(payload)+8)
+	b = append(b, "data: "...)
+	b = append(b, payload...)
+	return append(b, "\n\n"...)
+}
+
+// chunkFields collects the texts of a stream chunk.
+func chunkFields(doc map[string]any, fs *fields) {
+	choices, _ := doc["choices"].([]any)
+	for i, cv := range choices {
+		c, ok := cv.(map[string]any)
+		if !ok {
+			continue
+		}
+		base := "choices[" + strconv.Itoa(i) + "]"
+		fs.str(c, "text", base+".text")
+		delta, ok := c["delta"].(map[string]any)
+		if !ok {
+			continue
+		}
+		for _, name := range deltaTexts {
+			fs.str(delta, name, base+".delta."+name)
+		}
+		toolCalls(fs, delta, base+".delta")
+	}
+}

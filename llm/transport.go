@@ -1,0 +1,373 @@
+package llm
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ragguard/ragguard"
+)
+
+// Doer sends an HTTP request: the shape of *http.Client and of go-openai's
+// ClientConfig.HTTPClient (openai.HTTPDoer).
+type Doer interface {
+	Do(req *http.Request) (*http.Response, error)
+}
+
+// DoerFunc adapts a function to Doer.
+type DoerFunc func(req *http.Request) (*http.Response, error)
+
+// Do calls f(req).
+func (f DoerFunc) Do(req *http.Request) (*http.Response, error) { return f(req) }
+
+// ErrMalformedResponse is wrapped by the error a call fails with when the
+// upstream's answer cannot be parsed, so it cannot be masked: such an
+// answer never reaches the caller.
+var ErrMalformedResponse = errors.New("llm: malformed response from upstream")
+
+// ErrUnsupported is wrapped by the error a call fails with when it asks for
+// something the transport cannot govern, such as a streamed Responses API
+// call or a compressed request body. Nothing is sent upstream.
+var ErrUnsupported = errors.New("llm: unsupported request")
+
+// StatusError is the error an audit event records for an upstream answer
+// with an HTTP error status. The caller does not see it: the (masked) error
+// response reaches the client, which turns it into its own error type, such
+// as go-openai's *openai.APIError.
+type StatusError struct {
+	StatusCode int
+	Status     string
+}
+
+func (e *StatusError) Error() string { return "llm: upstream answered " + e.Status }
+
+// transport is the governing RoundTripper.
+type transport struct {
+	base http.RoundTripper
+	gv   *governor
+}
+
+// NewTransport returns an http.RoundTripper that governs the
+// OpenAI-compatible calls it carries with g, and sends them with base (nil
+// means http.DefaultTransport). See the package documentation for what it
+// masks, refuses and records.
+func NewTransport(base http.RoundTripper, g *ragguard.Guard, opts ...Option) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &transport{base: base, gv: newGovernor(g, opts)}
+}
+
+// RoundTrip governs req and sends it with the base transport.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.gv.do(req, t.base.RoundTrip)
+}
+
+// NewHTTPClient returns a copy of base (nil means a zero http.Client) whose
+// transport governs every call with g. Use it as go-openai's
+// ClientConfig.HTTPClient or with any other OpenAI-compatible client.
+func NewHTTPClient(base *http.Client, g *ragguard.Guard, opts ...Option) *http.Client {
+	c := &http.Client{}
+	if base != nil {
+		*c = *base //nolint:govet // copying the exported configuration of a client is its documented use
+	}
+	c.Transport = NewTransport(c.Transport, g, opts...)
+	return c
+}
+
+// NewDoer returns a Doer that governs every call with g before d sends it.
+// It serves clients configured with a Doer that is not an *http.Client; a
+// nil d means a zero http.Client.
+func NewDoer(d Doer, g *ragguard.Guard, opts ...Option) Doer {
+	if d == nil {
+		d = &http.Client{}
+	}
+	gv := newGovernor(g, opts)
+	return DoerFunc(func(req *http.Request) (*http.Response, error) { return gv.do(req, d.Do) })
+}
+
+// governor holds what the transport and the Doer share.
+type governor struct {
+	g   *ragguard.Guard
+	cfg config
+}
+
+func newGovernor(g *ragguard.Guard, opts []Option) *governor {
+	if g == nil {
+		panic("llm: nil *ragguard.Guard")
+	}
+	return &governor{g: g, cfg: newConfig(opts)}
+}
+
+// do governs one request: Begin, send the masked request, mask the answer,
+// Finish.
+func (gv *governor) do(req *http.Request, send func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	ep := endpointOf(req.URL.Path)
+	if ep == epUnknown || req.Method != http.MethodPost {
+		if gv.cfg.extra(req.Method, req.URL.Path) {
+			ep = epExtra
+		} else {
+			closeBody(req)
+			return nil, gv.refuse(req)
+		}
+	}
+	body, err := readRequestBody(req, gv.cfg.maxBody)
+	if err != nil {
+		return nil, err
+	}
+	r, err := parseRequest(ep, req.URL.Path, body)
+	if err != nil {
+		return nil, err
+	}
+	if ep == epResponses && r.stream {
+		return nil, fmt.Errorf("%w: streamed Responses API calls are not governed; call without stream", ErrUnsupported)
+	}
+	op, err := gv.g.Begin(req.Context(), &r.call)
+	if err != nil {
+		return nil, err
+	}
+	for i, in := range op.Inputs() {
+		r.fields[i].set(in.Text)
+	}
+	var masked []byte
+	if r.doc != nil {
+		if masked, err = encode(r.doc); err != nil {
+			return nil, op.Finish(fmt.Errorf("llm: encoding the masked request: %w", err))
+		}
+	}
+	op.SetBodies(masked, nil)
+
+	out := req.Clone(op.Context())
+	setBody(out, masked)
+	// The base transport then negotiates compression itself and decodes
+	// the answer, which the transport must read to mask it.
+	out.Header.Del("Accept-Encoding")
+
+	resp, err := send(out)
+	if err != nil {
+		return nil, op.Finish(err)
+	}
+	return gv.answer(op, ep, resp)
+}
+
+// refuse audits and refuses a request to an endpoint the transport does not
+// govern. The Guard sees it as operation "other", so the policy decides
+// whether the attempt is a plain denial and the audit log records it.
+func (gv *governor) refuse(req *http.Request) error {
+	refusal := fmt.Errorf("%w: llm: %s %s is not an endpoint the transport governs (see llm.WithEndpoint)",
+		ragguard.ErrPermissionDenied, req.Method, req.URL.Path)
+	op, err := gv.g.Begin(req.Context(), &ragguard.Call{
+		Kind:       ragguard.KindLLM,
+		Operation:  "other",
+		Attributes: map[string]any{"path": req.URL.Path, "method": req.Method},
+	})
+	if err != nil {
+		return err
+	}
+	return op.Finish(refusal)
+}
+
+// answer masks the upstream's response and finishes op (streams finish
+// when they end).
+func (gv *governor) answer(op *ragguard.Op, ep endpoint, resp *http.Response) (*http.Response, error) {
+	if err := decompress(resp); err != nil {
+		resp.Body.Close()
+		return nil, op.Finish(err)
+	}
+	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	switch {
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return gv.errorAnswer(op, resp)
+	case mediaType == "text/event-stream":
+		if ep == epExtra || ep == epResponses {
+			resp.Body.Close()
+			return nil, op.Finish(fmt.Errorf("%w: an event stream from %s cannot be masked", ErrUnsupported, resp.Request.URL.Path))
+		}
+		return newStream(op, ep, resp, gv.cfg.maxBody), nil
+	}
+	raw, err := readAll(resp.Body, gv.cfg.maxBody)
+	resp.Body.Close()
+	if err != nil {
+		return nil, op.Finish(err)
+	}
+	masked, client, err := maskBody(op, ep, raw)
+	if err != nil {
+		return nil, op.Finish(err)
+	}
+	op.SetBodies(nil, masked)
+	if err := op.Finish(nil); err != nil {
+		return nil, err
+	}
+	return withBody(resp, client), nil
+}
+
+// maskBody masks a non-streamed response body. It returns the masked body
+// for the session record and the body for the caller, which has tokens
+// restored when the policy allows it.
+func maskBody(op *ragguard.Op, ep endpoint, raw []byte) (masked, client []byte, err error) {
+	doc, err := decodeObject(raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
+	}
+	if u, ok := usageOf(doc); ok {
+		u.FinishReason = finishReasonOf(doc)
+		op.SetUsage(u)
+	} else if fr := finishReasonOf(doc); fr != "" {
+		op.SetUsage(ragguard.Usage{FinishReason: fr})
+	}
+	switch ep {
+	case epEmbeddings, epModeration:
+		// Vectors, scores and categories: the answer carries no text.
+		return raw, raw, nil
+	case epExtra:
+		masked, err := op.MaskJSON("body", raw)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
+		}
+		return masked, masked, nil
+	}
+	var fs fields
+	responseFields(ep, doc, &fs, op.Decision().Mask != "")
+	for i := range fs {
+		fs[i].text = op.MaskText(fs[i].loc, fs[i].text)
+		fs[i].set(fs[i].text)
+	}
+	if masked, err = encode(doc); err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
+	}
+	client = masked
+	if restores(op) {
+		for _, f := range fs {
+			r, err := op.Restore(f.text)
+			if err != nil {
+				return nil, nil, fmt.Errorf("llm: restoring tokens in %s: %w", f.loc, err)
+			}
+			f.set(r)
+		}
+		if client, err = encode(doc); err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
+		}
+	}
+	return masked, client, nil
+}
+
+// restores reports whether Op.Restore can change anything for this call.
+func restores(op *ragguard.Op) bool {
+	d := op.Decision()
+	return d.Restore && !d.Observed && d.Mask != ""
+}
+
+// errorAnswer passes an upstream error through, masked: error messages
+// can quote the request.
+func (gv *governor) errorAnswer(op *ragguard.Op, resp *http.Response) (*http.Response, error) {
+	statusErr := &StatusError{StatusCode: resp.StatusCode, Status: resp.Status}
+	raw, err := readAll(resp.Body, gv.cfg.maxBody)
+	resp.Body.Close()
+	if err != nil {
+		return nil, op.Finish(fmt.Errorf("%w (reading its body: %w)", statusErr, err))
+	}
+	var masked []byte
+	if _, jerr := decodeObject(raw); jerr == nil {
+		if masked, err = op.MaskJSON("error", raw); err != nil {
+			masked = nil
+		}
+	}
+	if masked == nil {
+		masked = []byte(op.MaskText("error", string(raw)))
+	}
+	op.SetBodies(nil, masked)
+	if err := op.Finish(statusErr); !errors.Is(err, statusErr) {
+		return nil, err
+	}
+	return withBody(resp, masked), nil
+}
+
+// readRequestBody reads and closes req's body, refusing what the transport
+// cannot read as JSON.
+func readRequestBody(req *http.Request, max int64) ([]byte, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
+	}
+	defer req.Body.Close()
+	if ce := req.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		return nil, fmt.Errorf("%w: request body with Content-Encoding %q", ErrUnsupported, ce)
+	}
+	b, err := readAll(req.Body, max)
+	if err != nil {
+		return nil, fmt.Errorf("llm: reading the request body: %w", err)
+	}
+	return b, nil
+}
+
+// readAll reads r up to max bytes; more is an error.
+func readAll(r io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("llm: body larger than %d bytes (WithMaxBodySize)", max)
+	}
+	return b, nil
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// setBody replaces a cloned request's body with b.
+func setBody(req *http.Request, b []byte) {
+	req.Header.Del("Content-Length")
+	req.Header.Del("Content-Encoding")
+	if b == nil {
+		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
+		return
+	}
+	req.ContentLength = int64(len(b))
+	req.Body = io.NopCloser(bytes.NewReader(b))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+}
+
+// withBody returns a copy of resp carrying b as its whole body.
+func withBody(resp *http.Response, b []byte) *http.Response {
+	out := *resp
+	out.Header = resp.Header.Clone()
+	out.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	out.ContentLength = int64(len(b))
+	out.Body = io.NopCloser(bytes.NewReader(b))
+	return &out
+}
+
+// decompress decodes a gzip response body, which a base transport leaves
+// encoded when the caller asked for it. Other encodings cannot be masked.
+func decompress(resp *http.Response) error {
+	switch ce := strings.ToLower(resp.Header.Get("Content-Encoding")); ce {
+	case "", "identity":
+		return nil
+	case "gzip":
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return fmt.Errorf("%w: gzip: %v", ErrMalformedResponse, err)
+		}
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{zr, resp.Body}
+		resp.Header = resp.Header.Clone()
+		resp.Header.Del("Content-Encoding")
+		resp.Header.Del("Content-Length")
+		resp.ContentLength = -1
+		resp.Uncompressed = true
+		return nil
+	default:
+		return fmt.Errorf("%w: response with Content-Encoding %q cannot be masked", ErrUnsupported, ce)
+	}
+}
