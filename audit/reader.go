@@ -237,6 +237,7 @@ func fsScanSegment(path string, fn func(Record, error) bool) (int64, error) {
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 256<<10)
+	var lp lineParser
 	var off int64
 	for n := 1; ; n++ {
 		line, err := br.ReadBytes('\n')
@@ -250,7 +251,7 @@ func fsScanSegment(path string, fn func(Record, error) bool) (int64, error) {
 			return off, fmt.Errorf("audit: read %s: %w", path, err)
 		}
 		off += int64(len(line))
-		rec, perr := parseRecordLine(line)
+		rec, perr := lp.parse(line)
 		if perr != nil {
 			if !fn(Record{}, &LineError{File: path, Line: n, Err: perr}) {
 				return off, nil

@@ -3,6 +3,7 @@ package audit
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Errors returned by the sinks of this package. Test them with errors.Is;
@@ -17,8 +18,8 @@ var (
 	// ErrTooFewSinks is returned by a Multi sink when fewer sinks than
 	// required stored a batch.
 	ErrTooFewSinks = errors.New("audit: too few sinks stored the records")
-	// ErrInvalidRecord reports a record a sink refuses to store: empty
-	// origin, unknown type, or empty data.
+	// ErrInvalidRecord reports a record a sink refuses to store: an empty
+	// or non-UTF-8 origin, an unknown type, or empty data.
 	ErrInvalidRecord = errors.New("audit: invalid record")
 )
 
@@ -38,8 +39,8 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
 // sinkValidRecord checks what every sink needs before it stores a record.
 func sinkValidRecord(r Record) error {
-	if r.Origin == "" {
-		return fmt.Errorf("%w: empty origin (seq %d)", ErrInvalidRecord, r.Seq)
+	if r.Origin == "" || !utf8.ValidString(r.Origin) {
+		return fmt.Errorf("%w: origin %q is empty or not UTF-8 (seq %d)", ErrInvalidRecord, r.Origin, r.Seq)
 	}
 	switch r.Type {
 	case TypeStreamKey, TypeEvent, TypeCheckpoint, TypeGap:

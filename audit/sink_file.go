@@ -19,8 +19,25 @@ import (
 var ErrOutOfOrder = errors.New("audit: record is older than the stream's last stored record")
 
 // FileSink stores records as JSON lines in segment files, one directory per
-// origin (see ReadDir for reading them back, and the line format in the
-// package documentation). A segment is closed and a new one started when it
+// origin, read back by ReadDir:
+//
+//	DIR/<origin>/00000000000000000000.jsonl   segments, named by their first Seq
+//	DIR/<origin>/00000000000000004096.jsonl
+//	DIR/<origin>/pruned.jsonl                 what retention removed
+//
+// (the origin's directory name escapes bytes other than letters, digits,
+// '-', '_' and '.' as %XX). Each line is one record:
+//
+//	{"origin":"api-1","seq":7,"type":"event","data":{"id":"…",…}}
+//
+// The record's bytes are embedded so they come back exactly: "data" holds
+// them verbatim when they are one JSON value in UTF-8 without line breaks
+// or surrounding white space (canonical event bytes: the line reads as
+// plain JSON, jq '.data.principal' works); "text" holds them as a JSON
+// string when they are other UTF-8 (signed-note checkpoints); "b64" holds
+// them in base64 otherwise. Webhook bodies use the same lines.
+//
+// A segment is closed and a new one started when it
 // reaches WithSegmentMaxBytes or WithSegmentMaxAge; WithRetention prunes
 // closed segments by age and total size and records what it pruned in the
 // origin's manifest, so that verification reports pruned ranges instead of
