@@ -122,6 +122,9 @@ func (c *oidcConfig) validate(issuerURL string) error {
 	if len(c.audiences) == 0 && !c.skipAudience {
 		return fmt.Errorf("%w: no audience: use WithAudience, or WithoutAudienceCheck to accept any", ErrInvalidConfig)
 	}
+	if len(c.audiences) > 0 && c.skipAudience {
+		return fmt.Errorf("%w: both WithAudience and WithoutAudienceCheck given", ErrInvalidConfig)
+	}
 	for _, a := range c.algorithms {
 		if !slices.Contains(asymmetricAlgorithms, a) {
 			return fmt.Errorf("%w: signing algorithm %q is not allowed (asymmetric JWS algorithms only)", ErrInvalidConfig, a)

@@ -469,6 +469,7 @@ func TestNewOIDCVerifierRefusesBadConfig(t *testing.T) {
 	}{
 		{"no audience", iss.URL(), nil},
 		{"empty audience", iss.URL(), []identity.OIDCOption{identity.WithAudience("")}},
+		{"audience and no audience check", iss.URL(), []identity.OIDCOption{aud, identity.WithoutAudienceCheck()}},
 		{"alg none", iss.URL(), []identity.OIDCOption{aud, identity.WithAlgorithms("none")}},
 		{"HMAC", iss.URL(), []identity.OIDCOption{aud, identity.WithAlgorithms("RS256", "HS256")}},
 		{"unknown alg", iss.URL(), []identity.OIDCOption{aud, identity.WithAlgorithms("RS1")}},
