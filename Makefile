@@ -21,19 +21,22 @@ REQUIRE_SERVICES ?= 1
 
 # Not spelled $(MAKE) in the recipe, so that `make -n test` only prints.
 SUBMAKE = $(MAKE) --no-print-directory
-TESTENV_ENV := .testenv/env
+# Where scripts/testenv-up keeps its state and the env file of addresses.
+# make test uses a folder of its own per run, so runs never share services.
+TESTENV_DIR ?= $(CURDIR)/.testenv
 # Exports the addresses written by scripts/testenv-up, when it has run.
-WITH_ENV := if [ -f $(TESTENV_ENV) ]; then . ./$(TESTENV_ENV); fi;
+WITH_ENV = if [ -f '$(TESTENV_DIR)/env' ]; then . '$(TESTENV_DIR)/env'; fi;
 
 .PHONY: test check fmt fmt-check vet quickstart fuzz test-go bench testenv-up testenv-down
 
 ## test: services up, check, services down (also on failure or interrupt,
 ## keeping the failure's exit code).
 test:
-	@trap 'RAGGUARD_TESTENV_QUIET=1 scripts/testenv-down || echo "testenv-down failed" >&2' EXIT; \
+	@export RAGGUARD_TESTENV_DIR='$(CURDIR)/.testenv/run-'$$$$; \
+	trap 'RAGGUARD_TESTENV_QUIET=1 scripts/testenv-down || echo "testenv-down failed" >&2; rmdir "$$RAGGUARD_TESTENV_DIR" 2>/dev/null || true' EXIT; \
 	trap 'exit 130' INT; trap 'exit 143' TERM; \
 	scripts/testenv-up; \
-	$(SUBMAKE) check
+	$(SUBMAKE) check TESTENV_DIR="$$RAGGUARD_TESTENV_DIR"
 
 ## check: the checks alone, against services already up (make testenv-up).
 check: fmt-check vet quickstart fuzz test-go
@@ -67,7 +70,7 @@ bench:
 	$(WITH_ENV) $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) $(PKGS)
 
 testenv-up:
-	@scripts/testenv-up
+	@RAGGUARD_TESTENV_DIR='$(TESTENV_DIR)' scripts/testenv-up
 
 testenv-down:
-	@scripts/testenv-down
+	@RAGGUARD_TESTENV_DIR='$(TESTENV_DIR)' scripts/testenv-down
