@@ -372,13 +372,9 @@ func (w *walWriter) commit(items []item) error {
 		buf = appendRecordFrame(buf, &items[i].rec)
 	}
 	w.buf = buf
-	if _, err := w.cur.f.Write(buf); err != nil {
+	if err := w.cur.write(buf); err != nil {
 		return err
 	}
-	if err := w.cur.f.Sync(); err != nil {
-		return err
-	}
-	w.cur.size += int64(len(buf))
 	for i := range items {
 		if items[i].leaf {
 			w.tree.add(items[i].hash)

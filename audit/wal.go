@@ -97,7 +97,7 @@ func parseSegmentName(name string) (origin string, firstSeq uint64, ok bool) {
 type walSegment struct {
 	path    string
 	f       *os.File
-	size    int64
+	size    int64 // bytes written
 	lastSeq uint64
 }
 
@@ -107,13 +107,9 @@ func createSegment(dir string, h segmentHeader) (*walSegment, error) {
 	if err != nil {
 		return nil, err
 	}
+	s := &walSegment{path: path, f: f}
 	hb, _ := json.Marshal(h)
-	buf := appendFrame(nil, hb)
-	if _, err := f.Write(buf); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Sync(); err != nil {
+	if err := s.write(appendFrame(nil, hb)); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -121,7 +117,20 @@ func createSegment(dir string, h segmentHeader) (*walSegment, error) {
 		f.Close()
 		return nil, err
 	}
-	return &walSegment{path: path, f: f, size: int64(len(buf))}, nil
+	return s, nil
+}
+
+// write appends buf to the segment and makes it durable (fdatasync, which
+// includes the file size). One write and one sync per group commit.
+func (s *walSegment) write(buf []byte) error {
+	if _, err := s.f.WriteAt(buf, s.size); err != nil {
+		return err
+	}
+	if err := datasync(s.f); err != nil {
+		return err
+	}
+	s.size += int64(len(buf))
+	return nil
 }
 
 func syncDir(dir string) error {
