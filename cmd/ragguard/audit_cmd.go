@@ -14,8 +14,9 @@ import (
 	"github.com/ragguard/ragguard/audit"
 )
 
-// progressEvery is how many records pass between progress lines.
-const progressEvery = 100_000
+// progressEvery is how many records pass between progress lines (a
+// variable so tests can see progress on small logs).
+var progressEvery uint64 = 100_000
 
 // verifyReport is the --json output of audit verify.
 type verifyReport struct {

@@ -268,3 +268,44 @@ func TestVerifyPostgres(t *testing.T) {
 	code, _, errOut = runCLI(t, "audit", "prove", "--pg", url, "--id", tl.ids[4].String())
 	require.Equal(t, exitOK, code, errOut)
 }
+
+func TestVerifyReportsProgress(t *testing.T) {
+	tl := writeTestLog(t, 40, nil)
+	defer func(old uint64) { progressEvery = old }(progressEvery)
+	progressEvery = 10
+	code, _, errOut := runCLI(t, "audit", "verify", "--dir", tl.dir, "--trusted-key", tl.keyFile)
+	require.Equal(t, exitOK, code, errOut)
+	assert.GreaterOrEqual(t, strings.Count(errOut, " records, "), 3, "progress lines: %s", errOut)
+	code, _, errOut = runCLI(t, "audit", "verify", "--quiet", "--dir", tl.dir, "--trusted-key", tl.keyFile)
+	require.Equal(t, exitOK, code)
+	assert.Empty(t, errOut)
+}
+
+func TestVerifyPrunedLog(t *testing.T) {
+	tl := writeTestLog(t, 200, func(dir string) audit.Sink {
+		s, err := audit.NewFileSink(dir, audit.WithSegmentMaxBytes(8<<10), audit.WithRetention(0, 24<<10))
+		require.NoError(t, err)
+		return s
+	})
+	// Prune once more now that the log closed its last segment.
+	s, err := audit.NewFileSink(tl.dir, audit.WithSegmentMaxBytes(8<<10), audit.WithRetention(0, 24<<10))
+	require.NoError(t, err)
+	require.NoError(t, s.Prune(t.Context()))
+	require.NoError(t, s.Close())
+
+	code, out, errOut := runCLI(t, "audit", "verify", "--dir", tl.dir, "--trusted-key", tl.keyFile, "--json")
+	require.Equal(t, exitOK, code, "%s\n%s", out, errOut)
+	var rep verifyReport
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	require.Len(t, rep.Streams, 1)
+	assert.Positive(t, rep.Streams[0].Pruned, "retention pruned records, and verify still passes")
+	assert.Less(t, rep.Streams[0].Events, uint64(200), "events still held whole")
+	assert.Positive(t, rep.Streams[0].Events)
+
+	// The proof of a surviving event still verifies.
+	proof := filepath.Join(t.TempDir(), "p.json")
+	code, _, errOut = runCLI(t, "audit", "prove", "--dir", tl.dir, "--id", tl.ids[199].String(), "--out", proof)
+	require.Equal(t, exitOK, code, errOut)
+	code, _, errOut = runCLI(t, "audit", "verify-proof", proof, "--trusted-key", tl.keyFile)
+	require.Equal(t, exitOK, code, errOut)
+}
