@@ -1,0 +1,420 @@
+package mask
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// Contact, network, date and wallet detectors.
+
+var localByte = byteTable(func(c byte) bool { return alnumByte[c] || strings.IndexByte("._%+-", c) >= 0 })
+
+var _ = def(&builtin{name: "email", ents: []Entity{Email}, reg: func(d *builtin, b *planBuilder, id int) {
+	b.onAt(func(sc *scan, i int) { emailAt(d, sc, id, i) })
+}})
+
+func emailAt(d *builtin, sc *scan, id, i int) {
+	s := sc.s
+	j := i
+	lo := max(0, i-64)
+	for j > lo && localByte[s[j-1]] {
+		j--
+	}
+	if j > 0 && localByte[s[j-1]] {
+		return // local part longer than 64 bytes: not an address
+	}
+	for j < i && (s[j] == '.' || s[j] == '-' || s[j] == '+') {
+		j++
+	}
+	if j == i || s[i-1] == '.' {
+		return
+	}
+	sc.trig = j
+	k := i + 1
+	labels, tldStart, end := 0, -1, -1
+	for k-i <= 254 {
+		ls := k
+		for !sc.past(k) && (isAlnum(s[k]) || s[k] == '-') {
+			k++
+			sc.work++
+		}
+		if k == ls || s[ls] == '-' || s[k-1] == '-' {
+			break
+		}
+		labels++
+		tldStart, end = ls, k
+		if sc.past(k+1) || s[k] != '.' || !isAlnum(s[k+1]) {
+			break
+		}
+		k++
+	}
+	if labels < 2 || end-tldStart < 2 {
+		return
+	}
+	for x := tldStart; x < end; x++ {
+		if !isLetter(s[x]) {
+			return
+		}
+	}
+	sc.add(j, end, d.score(sc, j, 0.9), id, Email)
+}
+
+var _ = def(&builtin{name: "url", ents: []Entity{URL}, pos: []string{"url", "link", "website", "site"},
+	reg: func(d *builtin, b *planBuilder, id int) {
+		for _, a := range []string{"http://", "https://", "ftp://", "www."} {
+			b.onAnchor(a, false, true, func(sc *scan, start, end int) { urlAt(d, sc, id, start, end) })
+		}
+	}})
+
+func urlByte(c byte) bool {
+	return c > ' ' && c != 0x7f && strings.IndexByte("\"<>`{}|\\^", c) < 0
+}
+
+func urlAt(d *builtin, sc *scan, id, start, end int) {
+	s := sc.s
+	k := end
+	for !sc.past(k) && urlByte(s[k]) && k-start < 2048 {
+		k++
+	}
+	sc.work += k - end
+	if k-start >= 2048 {
+		return
+	}
+	// Trailing punctuation belongs to the sentence; a ')' only when unbalanced.
+	for k > end {
+		c := s[k-1]
+		if strings.IndexByte(".,;:!?'*", c) >= 0 {
+			k--
+			continue
+		}
+		if c == ')' || c == ']' {
+			open := byte('(')
+			if c == ']' {
+				open = '['
+			}
+			if strings.Count(s[start:k], string(open)) < strings.Count(s[start:k], string(c)) {
+				k--
+				continue
+			}
+		}
+		break
+	}
+	if k == end || !isAlnum(s[end]) {
+		return
+	}
+	sc.add(start, k, d.score(sc, start, 0.6), id, URL)
+}
+
+var _ = def(&builtin{name: "ip_address", ents: []Entity{IPAddress}, pos: []string{"ip", "ipv4", "ipv6", "address", "host", "server"},
+	reg: func(d *builtin, b *planBuilder, id int) {
+		b.onNumeric(func(sc *scan, w, dd int) {
+			if w != dd {
+				return
+			}
+			t := sc.tok(dd)
+			if !t.shape() || t.ng < 4 || !t.seps("...") {
+				return
+			}
+			p := 0
+			for g := 0; g < 4; g++ {
+				l := int(t.glen[g])
+				if l > 3 {
+					return
+				}
+				v := 0
+				for _, x := range t.dig[p : p+l] {
+					v = v*10 + int(x)
+				}
+				if v > 255 || (l > 1 && t.dig[p] == 0) {
+					return
+				}
+				p += l
+			}
+			end := t.gend[3]
+			if t.ng > 4 {
+				if t.gsep[4] == '/' && t.glen[4] <= 2 && (t.ng == 5 || t.gsep[5] == ' ') {
+					end = t.gend[4]
+				} else if t.gsep[4] != ' ' {
+					return
+				}
+			}
+			if t.more || !sc.boundary(end) {
+				return
+			}
+			if dd > 0 && (sc.s[dd-1] == '.' || isLetter(sc.s[dd-1])) {
+				return
+			}
+			sc.add(dd, end, d.score(sc, dd, 0.6), id, IPAddress)
+		})
+		b.onColon(func(sc *scan, i int) { ipv6At(d, sc, id, i) })
+	}})
+
+func ipv6At(d *builtin, sc *scan, id, i int) {
+	s := sc.s
+	j := i
+	for j > 0 && isHex(s[j-1]) && i-j < 4 {
+		j--
+	}
+	if j > 0 && (s[j-1] == ':' || isAlnum(s[j-1]) || s[j-1] == '.') {
+		return
+	}
+	k := i
+	colons := 0
+	for !sc.past(k) && (isHex(s[k]) || s[k] == ':' || s[k] == '.') && k-j < 45 {
+		if s[k] == ':' {
+			colons++
+		}
+		k++
+	}
+	if colons < 2 {
+		return
+	}
+	if !sc.past(k) && isAlnum(s[k]) {
+		return
+	}
+	for k > i {
+		if a, err := netip.ParseAddr(s[j:k]); err == nil && a.Is6() {
+			if k-j >= 6 || a.IsLoopback() {
+				sc.trig = j
+				sc.add(j, k, d.score(sc, j, 0.7), id, IPAddress)
+			}
+			return
+		}
+		if c := s[k-1]; c == '.' || c == ':' {
+			k--
+			continue
+		}
+		return
+	}
+}
+
+var _ = def(&builtin{name: "mac_address", ents: []Entity{MACAddress}, pos: []string{"mac", "hardware", "ethernet"},
+	reg: func(d *builtin, b *planBuilder, id int) {
+		b.onColon(func(sc *scan, i int) {
+			s := sc.s
+			j := i - 2
+			if j < 0 || !isHex(s[j]) || !isHex(s[j+1]) || (j > 0 && (isAlnum(s[j-1]) || s[j-1] == ':' || s[j-1] == '-')) {
+				return
+			}
+			for g := 1; g < 6; g++ {
+				p := j + 3*g
+				if sc.past(p+1) || s[p-1] != ':' || !isHex(s[p]) || !isHex(s[p+1]) {
+					return
+				}
+			}
+			end := j + 17
+			if !sc.boundary(end) || (!sc.past(end) && s[end] == ':') {
+				return
+			}
+			sc.trig = j
+			sc.add(j, end, d.score(sc, j, 0.7), id, MACAddress)
+		})
+	}})
+
+// Dates.
+
+var monthNames = []string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
+
+// monthAt parses a month name (full, or a 3-letter abbreviation, or "sept")
+// at i and returns its number and end.
+func (sc *scan) monthAt(i int) (int, int) {
+	s := sc.s
+	j := i
+	for !sc.past(j) && isLetter(s[j]) && j-i < 10 {
+		j++
+	}
+	if !sc.past(j) && isLetter(s[j]) {
+		return 0, 0
+	}
+	w := s[i:j]
+	if len(w) < 3 {
+		return 0, 0
+	}
+	for m, name := range monthNames {
+		if len(w) == len(name) && strings.EqualFold(w, name) ||
+			len(w) == 3 && strings.EqualFold(w, name[:3]) ||
+			m == 8 && strings.EqualFold(w, "sept") {
+			return m + 1, j
+		}
+	}
+	return 0, 0
+}
+
+var _ = def(&builtin{name: "date_time", ents: []Entity{DateTime},
+	pos: []string{"born", "dob", "birth", "birthday", "d.o.b", "date"},
+	reg: func(d *builtin, b *planBuilder, id int) {
+		b.onNumeric(func(sc *scan, w, dd int) {
+			if w != dd {
+				return
+			}
+			dateNumeric(d, sc, id, dd)
+		})
+		seen := map[string]bool{}
+		for _, m := range monthNames {
+			for _, a := range []string{m, m[:3]} {
+				if !seen[a] {
+					seen[a] = true
+					b.onAnchor(a, false, true, func(sc *scan, start, end int) { dateMonthFirst(d, sc, id, start) })
+				}
+			}
+		}
+	}})
+
+func num(ds []byte) int {
+	v := 0
+	for _, x := range ds {
+		v = v*10 + int(x)
+	}
+	return v
+}
+
+func dateNumeric(d *builtin, sc *scan, id, dd int) {
+	s := sc.s
+	t := sc.tok(dd)
+	// "5 March 2024" / "5th of March, 2024"
+	if t.ng >= 1 && t.glen[0] <= 2 {
+		if m, y, end, ok := sc.dayMonthYear(t.gend[0]); ok {
+			if validDate(y, m, num(t.dig[:t.glen[0]])) {
+				sc.add(dd, end, d.score(sc, dd, 0.65), id, DateTime)
+			}
+			return
+		}
+	}
+	if t.ng < 3 {
+		return
+	}
+	sep := t.gsep[1]
+	if t.gsep[2] != sep || (sep != '-' && sep != '/' && sep != '.') {
+		return
+	}
+	var y, m, dy int
+	switch {
+	case t.glen[0] == 4 && t.glen[1] <= 2 && t.glen[2] <= 2: // ISO-like
+		y, m, dy = num(t.dig[:4]), num(t.dig[4:4+t.glen[1]]), num(t.dig[4+t.glen[1]:4+t.glen[1]+t.glen[2]])
+	case t.glen[0] <= 2 && t.glen[1] <= 2 && t.glen[2] == 4:
+		a, b2 := num(t.dig[:t.glen[0]]), num(t.dig[t.glen[0]:t.glen[0]+t.glen[1]])
+		y = num(t.dig[t.glen[0]+t.glen[1] : t.glen[0]+t.glen[1]+4])
+		m, dy = a, b2
+		if !validDate(y, m, dy) {
+			m, dy = b2, a
+		}
+	default:
+		return
+	}
+	if y < 1900 || y > 2100 || !validDate(y, m, dy) {
+		return
+	}
+	end := t.gend[2]
+	if t.ng > 3 && t.gsep[3] != ' ' {
+		return
+	}
+	if t.ng == 3 && !t.more && !sc.past(end) && s[end] == 'T' && !sc.past(end+1) && isDigit(s[end+1]) {
+		k := end + 1
+		for !sc.past(k) && strings.IndexByte("0123456789:.Z+-", s[k]) >= 0 && k-end < 30 {
+			k++
+		}
+		end = k
+	} else if _, ok := sc.endOK(t, 3); !ok {
+		return
+	}
+	if !sc.boundary(end) {
+		return
+	}
+	sc.add(dd, end, d.score(sc, dd, 0.6), id, DateTime)
+}
+
+// dayMonthYear parses " March 2024", " of March, 2024", "th March 2024" at i.
+func (sc *scan) dayMonthYear(i int) (m, y, end int, ok bool) {
+	s := sc.s
+	k := i
+	if !sc.past(k + 1) {
+		switch strings.ToLower(s[k : k+2]) {
+		case "st", "nd", "rd", "th":
+			k += 2
+		}
+	}
+	if sc.past(k) || s[k] != ' ' {
+		return
+	}
+	k++
+	if !sc.past(k+2) && strings.EqualFold(s[k:k+3], "of ") {
+		k += 3
+	}
+	m, k = sc.monthAt(k)
+	if m == 0 {
+		return
+	}
+	if !sc.past(k) && s[k] == '.' {
+		k++
+	}
+	if !sc.past(k) && s[k] == ',' {
+		k++
+	}
+	if sc.past(k+4) || s[k] != ' ' {
+		return
+	}
+	k++
+	for x := k; x < k+4; x++ {
+		if !isDigit(s[x]) {
+			return
+		}
+	}
+	y = num([]byte{s[k] - '0', s[k+1] - '0', s[k+2] - '0', s[k+3] - '0'})
+	if y < 1900 || y > 2100 || !sc.boundary(k+4) {
+		return
+	}
+	return m, y, k + 4, true
+}
+
+// dateMonthFirst parses "March 5, 2024" / "Mar. 5th 2024" at start.
+func dateMonthFirst(d *builtin, sc *scan, id, start int) {
+	s := sc.s
+	m, k := sc.monthAt(start)
+	if m == 0 {
+		return
+	}
+	if sc.past(k) {
+		return
+	}
+	if s[k] == '.' {
+		k++
+	}
+	if sc.past(k+1) || s[k] != ' ' || !isDigit(s[k+1]) {
+		return
+	}
+	k++
+	ds := k
+	for !sc.past(k) && isDigit(s[k]) && k-ds < 3 {
+		k++
+	}
+	if k-ds > 2 {
+		return
+	}
+	day := num([]byte{s[ds] - '0'})
+	if k-ds == 2 {
+		day = int(s[ds]-'0')*10 + int(s[ds+1]-'0')
+	}
+	if !sc.past(k+1) {
+		switch strings.ToLower(s[k : k+2]) {
+		case "st", "nd", "rd", "th":
+			k += 2
+		}
+	}
+	if !sc.past(k) && s[k] == ',' {
+		k++
+	}
+	if sc.past(k+4) || s[k] != ' ' {
+		return
+	}
+	k++
+	for x := k; x < k+4; x++ {
+		if !isDigit(s[x]) {
+			return
+		}
+	}
+	y := int(s[k]-'0')*1000 + int(s[k+1]-'0')*100 + int(s[k+2]-'0')*10 + int(s[k+3]-'0')
+	if y < 1900 || y > 2100 || !validDate(y, m, day) || !sc.boundary(k+4) {
+		return
+	}
+	sc.add(start, k+4, d.score(sc, start, 0.65), id, DateTime)
+}

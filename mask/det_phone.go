@@ -1,0 +1,240 @@
+package mask
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Phone numbers: NANP shapes are checked by hand (area and exchange codes);
+// international (+CC) and national trunk-prefixed numbers are validated with
+// libphonenumber's metadata, only for candidates, and the verdicts cached.
+
+var _ = def(&builtin{name: "phone", ents: []Entity{Phone},
+	pos: []string{"phone", "tel", "telephone", "mobile", "cell", "call", "fax", "whatsapp", "contact", "sms", "telefone", "telefon", "téléphone", "celular"},
+	neg: []string{"order", "invoice", "tracking", "ref", "account", "acct", "ssn", "card", "routing"},
+	reg: func(d *builtin, b *planBuilder, id int) {
+		b.onNumeric(func(sc *scan, w, dd int) {
+			if w != dd {
+				return
+			}
+			phoneNumeric(d, sc, id, dd)
+		})
+		b.onPhone(func(sc *scan, i int) {
+			if i > 0 && isAlnum(sc.s[i-1]) {
+				return
+			}
+			if sc.s[i] == '+' {
+				phoneIntl(d, sc, id, i)
+			} else {
+				phoneParen(d, sc, id, i)
+			}
+		})
+	}})
+
+func nanpOK(ds []byte) bool { // 10 digits: NXX NXX XXXX
+	return ds[0] >= 2 && ds[3] >= 2 && !(ds[1] == 1 && ds[2] == 1) && !(ds[4] == 1 && ds[5] == 1)
+}
+
+var nanpLayouts = lays("3_3_4", "1_3_3_4")
+
+func phoneNumeric(d *builtin, sc *scan, id, dd int) {
+	t := sc.tok(dd)
+	if t.nd < 8 {
+		return
+	}
+	if ds, end, formatted, ok := sc.fixed(t, 10, nanpLayouts); ok {
+		if len(ds) == 11 {
+			if ds[0] != 1 {
+				goto national
+			}
+			ds = ds[1:]
+		}
+		if nanpOK(ds) {
+			conf := float32(0.4)
+			if formatted {
+				conf = 0.7
+			}
+			sc.add(dd, end, d.score(sc, dd, conf), id, Phone)
+			return
+		}
+	}
+national:
+	// National formats: up to five groups, 9..12 digits, at least one separator.
+	if t.ng < 2 {
+		return
+	}
+	n := 0
+	for k := 1; k <= t.ng && k <= 5; k++ {
+		n += int(t.glen[k-1])
+		if n > 12 {
+			return
+		}
+		if k < 2 || n < 9 || !t.sameSep(k, " -./") && !(k == 3 && t.gsep[1] == ' ' && t.gsep[2] == '-') {
+			continue
+		}
+		end, ok := sc.endOK(t, k)
+		if !ok {
+			continue
+		}
+		ds := t.digits(k)
+		var region string
+		switch {
+		case ds[0] == 0 && n == 10 && k == 5:
+			region = "FR"
+		case ds[0] == 0 && n == 11 && ds[1] != 0:
+			region = "GB"
+		case ds[0] == 0 && n >= 10 && n <= 12:
+			region = "DE"
+		case ds[0] >= 6 && n == 10 && t.glen[0] == 5:
+			region = "IN"
+		case ds[0] != 0 && (n == 10 || n == 11) && t.glen[0] == 2:
+			region = "BR"
+		default:
+			continue
+		}
+		if phoneValid(ds, region) || region == "GB" && phoneValid(ds, "IN") || region == "DE" && phoneValid(ds, "GB") {
+			sc.add(dd, end, d.score(sc, dd, 0.65), id, Phone)
+			return
+		}
+	}
+}
+
+// phoneIntl parses "+CC ..." with up to two separators between digits.
+func phoneIntl(d *builtin, sc *scan, id, i int) {
+	s := sc.s
+	var ds [16]byte
+	n := 0
+	k := i + 1
+	end := -1
+	gap := 0
+	for {
+		if sc.past(k) {
+			break
+		}
+		c := s[k]
+		if isDigit(c) {
+			if n == 15 {
+				return
+			}
+			ds[n] = c - '0'
+			n++
+			gap = 0
+			k++
+			end = k
+			continue
+		}
+		if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') && gap < 2 && n > 0 || c == '(' && n == 0 && gap == 0 {
+			gap++
+			k++
+			continue
+		}
+		break
+	}
+	if n < 8 || end < 0 || !sc.boundary(end) {
+		return
+	}
+	if !sc.past(end) && isDigit(s[end]) {
+		return
+	}
+	ok := false
+	if ds[0] == 1 {
+		ok = n == 11 && nanpOK(ds[1:11])
+	} else {
+		ok = phoneValid(ds[:n], "")
+	}
+	conf := float32(0.8)
+	if !ok {
+		conf = 0.4
+	}
+	sc.add(i, end, d.score(sc, i, conf), id, Phone)
+}
+
+// phoneParen handles "(555) 123-4567" and the Brazilian "(11) 91234-5678".
+func phoneParen(d *builtin, sc *scan, id, i int) {
+	s := sc.s
+	k := i + 1
+	a := k
+	for !sc.past(k) && isDigit(s[k]) && k-a < 4 {
+		k++
+	}
+	area := k - a
+	if (area != 2 && area != 3) || sc.past(k) || s[k] != ')' {
+		return
+	}
+	k++
+	if !sc.past(k) && s[k] == ' ' {
+		k++
+	}
+	if sc.past(k) || !isDigit(s[k]) {
+		return
+	}
+	t := sc.tok(k)
+	var ds [12]byte
+	n := copy(ds[:], []byte{s[a] - '0', s[a+1] - '0'})
+	if area == 3 {
+		ds[2] = s[a+2] - '0'
+		n = 3
+	}
+	var end int
+	var ok bool
+	switch {
+	case area == 3 && t.shape(3, 4) && (t.gsep[1] == '-' || t.gsep[1] == '.' || t.gsep[1] == ' '):
+		end, ok = sc.endOK(t, 2)
+	case area == 3 && t.shape(7):
+		end, ok = sc.endOK(t, 1)
+	case area == 2 && (t.shape(4, 4) || t.shape(5, 4)) && (t.gsep[1] == '-' || t.gsep[1] == ' '):
+		end, ok = sc.endOK(t, 2)
+	}
+	if !ok {
+		return
+	}
+	n += copy(ds[n:], t.digits(2))
+	conf := float32(0.7)
+	if area == 3 {
+		if !nanpOK(ds[:10]) {
+			return
+		}
+	} else if !phoneValid(ds[:n], "BR") {
+		return
+	}
+	sc.add(i, end, d.score(sc, i, conf), id, Phone)
+}
+
+// phoneCache memoises libphonenumber verdicts; it is dropped when full.
+var (
+	phoneCache atomic.Pointer[sync.Map]
+	phoneCount atomic.Int64
+)
+
+func phoneValid(ds []byte, region string) bool {
+	var buf [20]byte
+	b := buf[:0]
+	if region == "" {
+		b = append(b, '+')
+	}
+	for _, x := range ds {
+		b = append(b, '0'+x)
+	}
+	key := region + string(b)
+	m := phoneCache.Load()
+	if m == nil {
+		m = &sync.Map{}
+		phoneCache.Store(m)
+	}
+	if v, ok := m.Load(key); ok {
+		return v.(bool)
+	}
+	num, err := phonenumbers.Parse(string(b), region)
+	ok := err == nil && phonenumbers.IsValidNumber(num)
+	if region != "" && ok {
+		ok = phonenumbers.GetRegionCodeForNumber(num) == region
+	}
+	if phoneCount.Add(1) > 8192 {
+		phoneCount.Store(0)
+		phoneCache.Store(&sync.Map{})
+	}
+	m.Store(key, ok)
+	return ok
+}

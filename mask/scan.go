@@ -1,0 +1,564 @@
+package mask
+
+import (
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Byte classes that start candidate work in the scan loop. Everything else
+// (letters, spaces, punctuation) costs one table load and the automaton step.
+const (
+	tcDigit uint8 = 1 << iota
+	tcAt
+	tcPhone // '+' and '('
+	tcColon
+	tcRegex // first byte of a custom regex without a literal prefix
+)
+
+type (
+	numFn    func(sc *scan, w, d int)
+	posFn    func(sc *scan, i int)
+	anchorFn func(sc *scan, start, end int)
+)
+
+type anchor struct {
+	lit  string // as registered (for the case-sensitive check)
+	cs   bool
+	word bool // requires a non-alphanumeric byte before the anchor
+	fn   anchorFn
+}
+
+type regexTrig struct {
+	d  *regexDetector
+	id int
+}
+
+// plan is a compiled detector set: the scanner's trigger tables.
+type plan struct {
+	names   []string // detector id -> name
+	dets    []Detector
+	class   [256]uint8
+	numeric []numFn
+	at      []posFn
+	phone   []posFn
+	colon   []posFn
+	regexes []regexTrig
+	anchors []anchor
+	ac      *acMachine
+	generic []genericDet
+	maxGen  int // longest MaxLen of the generic detectors
+}
+
+type genericDet struct {
+	d   *funcDetector
+	id  int
+	ent Entity
+}
+
+// planBuilder is handed to native detectors so they can register triggers.
+type planBuilder struct{ p *plan }
+
+func (b *planBuilder) onNumeric(fn numFn) { b.p.numeric = append(b.p.numeric, fn) }
+func (b *planBuilder) onAt(fn posFn)      { b.p.at = append(b.p.at, fn); b.p.class['@'] |= tcAt }
+func (b *planBuilder) onPhone(fn posFn) {
+	b.p.phone = append(b.p.phone, fn)
+	b.p.class['+'] |= tcPhone
+	b.p.class['('] |= tcPhone
+}
+func (b *planBuilder) onColon(fn posFn) { b.p.colon = append(b.p.colon, fn); b.p.class[':'] |= tcColon }
+
+// onAnchor registers a literal: fn runs wherever it occurs (ASCII
+// case-insensitively unless cs). word demands a non-alphanumeric byte (or the
+// start of the text) before it.
+func (b *planBuilder) onAnchor(lit string, cs, word bool, fn anchorFn) {
+	b.p.anchors = append(b.p.anchors, anchor{lit: lit, cs: cs, word: word, fn: fn})
+}
+
+func newPlan(dets []Detector) *plan {
+	p := &plan{}
+	for i := '0'; i <= '9'; i++ {
+		p.class[i] |= tcDigit
+	}
+	b := &planBuilder{p: p}
+	for _, d := range dets {
+		id := len(p.names)
+		p.names = append(p.names, d.Name())
+		p.dets = append(p.dets, d)
+		switch d := d.(type) {
+		case native:
+			d.register(b, id)
+		case *funcDetector:
+			ents := d.Entities()
+			var e Entity = Sensitive
+			if len(ents) > 0 {
+				e = ents[0]
+			}
+			p.generic = append(p.generic, genericDet{d: d, id: id, ent: e})
+			p.maxGen = max(p.maxGen, d.cfg.maxLen)
+		default:
+			p.generic = append(p.generic, genericDet{d: &funcDetector{name: d.Name(), ents: d.Entities(), fn: d.Find, cfg: newDetectorConfig(nil)}, id: id, ent: firstEntity(d)})
+			p.maxGen = max(p.maxGen, 256)
+		}
+	}
+	lits := make([]string, len(p.anchors))
+	for i, a := range p.anchors {
+		lits[i] = a.lit
+	}
+	p.ac = newAC(lits)
+	return p
+}
+
+func firstEntity(d Detector) Entity {
+	if e := d.Entities(); len(e) > 0 {
+		return e[0]
+	}
+	return Sensitive
+}
+
+// cand is a candidate match before overlap resolution.
+type cand struct {
+	start, end int
+	trig       int // position whose processing produced it (streams rescan from here)
+	conf       float32
+	det        int32
+	ent        Entity
+}
+
+// scan is the per-call scanner state; pooled so a clean text allocates nothing.
+type scan struct {
+	s     string
+	n     int
+	eof   bool
+	p     *plan
+	cands []cand
+	short bool // a matcher needed a byte past the end of a non-final buffer
+	trig  int  // trigger being processed
+	need  int  // earliest trigger whose result is incomplete
+	work  int  // work units, for the linearity fuzz target
+	num   numTok
+	numAt int
+	// word cache: the alphanumeric word at wAt
+	wAt, wEnd int
+	wOK       bool
+	wShort    bool
+	// memo of the next "-----END" at or after pemFrom (-1: none).
+	pemFrom, pemEnd int
+	// memo of a base64url run [runFrom, runEnd).
+	runFrom, runEnd int
+}
+
+var scanPool = sync.Pool{New: func() any { return &scan{cands: make([]cand, 0, 16)} }}
+
+func getScan(p *plan, s string, eof bool) *scan {
+	sc := scanPool.Get().(*scan)
+	sc.reset(p, s, eof)
+	return sc
+}
+
+func putScan(sc *scan) {
+	sc.s = ""
+	if cap(sc.cands) > 4096 {
+		sc.cands = make([]cand, 0, 16)
+	}
+	scanPool.Put(sc)
+}
+
+func (sc *scan) reset(p *plan, s string, eof bool) {
+	sc.s, sc.n, sc.eof, sc.p = s, len(s), eof, p
+	sc.cands = sc.cands[:0]
+	sc.short = false
+	sc.need = len(s)
+	sc.work = 0
+	sc.numAt = -1
+	sc.wAt = -1
+	sc.pemFrom, sc.pemEnd = -2, -1
+	sc.runFrom, sc.runEnd = -1, -1
+}
+
+// past reports whether position i is at or beyond the end of the text; on a
+// non-final buffer that means the result depends on bytes not seen yet.
+func (sc *scan) past(i int) bool {
+	if i >= sc.n {
+		if !sc.eof {
+			sc.short = true
+		}
+		return true
+	}
+	return false
+}
+
+// add records a candidate produced by the trigger being processed.
+func (sc *scan) add(start, end int, conf float32, det int, ent Entity) {
+	if start < 0 || end > sc.n || start >= end {
+		return
+	}
+	sc.cands = append(sc.cands, cand{start: start, end: end, trig: sc.trig, conf: conf, det: int32(det), ent: ent})
+}
+
+// run scans triggers at positions >= from and returns the position up to
+// which candidates are final (len(s) when eof). Candidates whose trigger is
+// at or after that position are discarded: a stream regenerates them.
+func (sc *scan) run(from int) int {
+	s, n, p := sc.s, sc.n, sc.p
+	cls := &p.class
+	ac := p.ac
+	tr := ac.trans
+	acCls := &ac.cls
+	ncls := ac.ncls
+	i := from - ac.maxL
+	if i < 0 {
+		i = 0
+	}
+	st := uint32(0)
+	for ; i < from; i++ {
+		st = tr[(st&^acOut)+uint32(acCls[s[i]])]
+	}
+	_ = ncls
+	for ; i < n; i++ {
+		c := s[i]
+		st = tr[(st&^acOut)+uint32(acCls[c])]
+		if st&acOut != 0 {
+			sc.anchorHits(st, i+1, from)
+		}
+		if k := cls[c]; k != 0 {
+			sc.fire(i, k)
+		}
+	}
+	sc.work += n - from
+	for _, g := range p.generic {
+		sc.runGeneric(g, from)
+	}
+	limit := n
+	if !sc.eof {
+		limit = min(sc.need, n-int(ac.depth[ac.state(st)]), sc.tailStart())
+		if len(p.generic) > 0 {
+			limit = min(limit, n-p.maxGen)
+		}
+		if limit < from {
+			limit = from
+		}
+		// Drop what this round cannot vouch for.
+		k := 0
+		for _, c := range sc.cands {
+			if c.trig >= from && c.trig < limit {
+				sc.cands[k] = c
+				k++
+			}
+		}
+		sc.cands = sc.cands[:k]
+	}
+	return limit
+}
+
+// tailStart is where a value that continues past the end of a non-final
+// buffer could start: the trailing run of bytes a local part, word or
+// address can be made of, at most 64 bytes back.
+func (sc *scan) tailStart() int {
+	i := sc.n
+	lo := max(0, sc.n-64)
+	for i > lo && tailByte[sc.s[i-1]] {
+		i--
+	}
+	// Up to two short words before it, separated by single spaces, may
+	// still be the start of a spaced value ("AB 12 34 56 C", "MH 12 AB 1234").
+	for w := 0; w < 2 && i-2 >= lo && sc.s[i-1] == ' ' && isAlnum(sc.s[i-2]); w++ {
+		j := i - 1
+		for j > lo && isAlnum(sc.s[j-1]) && i-j < 5 {
+			j--
+		}
+		if j > 0 && isAlnum(sc.s[j-1]) {
+			break
+		}
+		i = j
+	}
+	return i
+}
+
+func (sc *scan) anchorHits(st uint32, end, from int) {
+	ac := sc.p.ac
+	for _, id := range ac.out[ac.state(st)] {
+		a := &sc.p.anchors[id]
+		start := end - len(a.lit)
+		if start < from {
+			continue
+		}
+		if a.cs && sc.s[start:end] != a.lit {
+			continue
+		}
+		if a.word && start > 0 && isAlnum(sc.s[start-1]) {
+			continue
+		}
+		sc.trig = start
+		a.fn(sc, start, end)
+		sc.settle()
+	}
+}
+
+func (sc *scan) settle() {
+	if sc.short {
+		sc.short = false
+		if sc.trig < sc.need {
+			sc.need = sc.trig
+		}
+	}
+}
+
+func (sc *scan) fire(i int, k uint8) {
+	s := sc.s
+	if k&tcDigit != 0 {
+		w, ok := sc.numericStart(i)
+		if ok {
+			for _, fn := range sc.p.numeric {
+				sc.trig = w
+				fn(sc, w, i)
+				sc.settle()
+			}
+		}
+	}
+	if k&tcAt != 0 {
+		for _, fn := range sc.p.at {
+			sc.trig = i
+			fn(sc, i)
+			sc.settle()
+		}
+	}
+	if k&tcPhone != 0 {
+		for _, fn := range sc.p.phone {
+			sc.trig = i
+			fn(sc, i)
+			sc.settle()
+		}
+	}
+	if k&tcColon != 0 {
+		for _, fn := range sc.p.colon {
+			sc.trig = i
+			fn(sc, i)
+			sc.settle()
+		}
+	}
+	if k&tcRegex != 0 {
+		for _, r := range sc.p.regexes {
+			if r.d.anyByte || r.d.first[s[i]] {
+				sc.trig = i
+				sc.tryRegex(r.d, r.id, i)
+				sc.settle()
+			}
+		}
+	}
+}
+
+// numericStart decides whether the digit at i starts a token worth trying:
+// the first digit of a word (w is the word start, up to 12 letters back) or
+// a digit group after a space. Digits inside a number are not triggers.
+func (sc *scan) numericStart(i int) (int, bool) {
+	if i == 0 {
+		return 0, true
+	}
+	s := sc.s
+	prev := s[i-1]
+	switch {
+	case isDigit(prev):
+		return 0, false
+	case isLetter(prev):
+		j := i - 1
+		lo := max(0, i-13)
+		for j > lo && isLetter(s[j-1]) {
+			j--
+		}
+		if j > 0 && isAlnum(s[j-1]) {
+			return 0, false // a digit earlier in the word already triggered, or too long a prefix
+		}
+		return j, true
+	case prev == '-' || prev == '.' || prev == '/':
+		if i >= 2 && isDigit(s[i-2]) {
+			return 0, false
+		}
+	}
+	return i, true
+}
+
+func (sc *scan) runGeneric(g genericDet, from int) {
+	ms := g.d.Find(sc.s)
+	for _, m := range ms {
+		if m.Start < from || m.Start < 0 || m.End > sc.n || m.End <= m.Start || m.End-m.Start > g.d.cfg.maxLen {
+			continue
+		}
+		e := m.Entity
+		if !e.valid() {
+			e = g.ent
+		}
+		conf := float32(m.Confidence)
+		if conf <= 0 {
+			conf = float32(g.d.cfg.confidence)
+		}
+		sc.trig = m.Start
+		sc.add(m.Start, m.End, conf, g.id, e)
+	}
+}
+
+func (sc *scan) tryRegex(d *regexDetector, id, i int) {
+	s := sc.s
+	if d.wordB && i > 0 && isWordByte(s[i-1]) == isWordByte(s[i]) {
+		return
+	}
+	we := i + d.cfg.maxLen
+	if we > sc.n {
+		we = sc.n
+		if !sc.eof {
+			sc.short = true
+		}
+	}
+	sc.work += we - i
+	loc := d.re.FindStringIndex(s[i:we])
+	if loc == nil || loc[1] == 0 {
+		return
+	}
+	end := i + loc[1]
+	if end == we && we < sc.n {
+		return // longer than MaxLen
+	}
+	if len(d.cfg.context) > 0 && !sc.ctx(i, d.cfg.context) {
+		return
+	}
+	sc.add(i, end, float32(d.cfg.confidence), id, d.ent)
+}
+
+// ctx reports whether one of words (lower-case) occurs in the 48 bytes
+// before pos, starting on a word boundary.
+func (sc *scan) ctx(pos int, words []string) bool {
+	lo := max(0, pos-48)
+	var buf [48]byte
+	w := buf[:pos-lo]
+	for i := lo; i < pos; i++ {
+		w[i-lo] = foldByte(sc.s[i])
+	}
+	for _, word := range words {
+		for off := 0; off+len(word) <= len(w); {
+			k := indexBytes(w[off:], word)
+			if k < 0 {
+				break
+			}
+			at := off + k
+			if (at == 0 && lo == 0) || (at > 0 && !isLetter(w[at-1])) || (at == 0 && !isLetter(sc.s[lo-1])) {
+				return true
+			}
+			off = at + 1
+		}
+	}
+	return false
+}
+
+func indexBytes(b []byte, s string) int {
+	n := len(s)
+	if n == 0 || n > len(b) {
+		return -1
+	}
+	c := s[0]
+	for i := 0; i+n <= len(b); i++ {
+		if b[i] == c && string(b[i:i+n]) == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// resolve turns candidates into matches: candidates below minConf are
+// dropped, overlapping ones merge into one span (the union, so no part of
+// any detected value survives) labelled by the best candidate — higher
+// confidence, then longer, then leftmost, then the detector registered first.
+func resolve(cands []cand, minConf float32, names []string, dst []Match) []Match {
+	k := 0
+	for _, c := range cands {
+		if c.conf >= minConf {
+			cands[k] = c
+			k++
+		}
+	}
+	cands = cands[:k]
+	if len(cands) == 0 {
+		return dst
+	}
+	slices.SortFunc(cands, func(a, b cand) int {
+		if a.start != b.start {
+			return a.start - b.start
+		}
+		if a.end != b.end {
+			return b.end - a.end
+		}
+		return int(a.det - b.det)
+	})
+	cur := cands[0]
+	end := cur.end
+	start := cur.start
+	flush := func() {
+		dst = append(dst, Match{Entity: cur.ent, Detector: names[cur.det], Start: start, End: end, Confidence: float64(cur.conf)})
+	}
+	for _, c := range cands[1:] {
+		if c.start < end {
+			if better(c, cur) {
+				cur = c
+			}
+			if c.end > end {
+				end = c.end
+			}
+			continue
+		}
+		flush()
+		cur, start, end = c, c.start, c.end
+	}
+	flush()
+	return dst
+}
+
+func better(a, b cand) bool {
+	if a.conf != b.conf {
+		return a.conf > b.conf
+	}
+	if la, lb := a.end-a.start, b.end-b.start; la != lb {
+		return la > lb
+	}
+	if a.start != b.start {
+		return a.start < b.start
+	}
+	return a.det < b.det
+}
+
+// Byte predicates.
+var (
+	alnumByte = byteTable(func(b byte) bool { return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' })
+	tailByte  = byteTable(func(b byte) bool { return alnumByte[b] || strings.IndexByte(".!#$%&'*+/=?^_`{|}~-:", b) >= 0 })
+)
+
+func byteTable(f func(byte) bool) (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = f(byte(c))
+	}
+	return t
+}
+
+func isDigit(c byte) bool    { return c >= '0' && c <= '9' }
+func isLetter(c byte) bool   { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+func isUpper(c byte) bool    { return c >= 'A' && c <= 'Z' }
+func isAlnum(c byte) bool    { return alnumByte[c] }
+func isWordByte(c byte) bool { return alnumByte[c] || c == '_' || c >= 0x80 }
+func isHex(c byte) bool      { return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'f' }
+
+// findWith runs one native detector through the scanner (its Find method).
+func findWith(d native, text string) []Match {
+	p := planFor(d)
+	sc := getScan(p, text, true)
+	defer putScan(sc)
+	sc.run(0)
+	return resolve(sc.cands, 0, p.names, nil)
+}
+
+var soloPlans sync.Map // native -> *plan
+
+func planFor(d native) *plan {
+	if p, ok := soloPlans.Load(d); ok {
+		return p.(*plan)
+	}
+	p, _ := soloPlans.LoadOrStore(d, newPlan([]Detector{d}))
+	return p.(*plan)
+}
