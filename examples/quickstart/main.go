@@ -1,24 +1,29 @@
 // Command quickstart walks through ragguard's pipeline end to end, offline:
 // a real OIDC issuer on loopback signs a token, ragguard verifies it, and
 // three governed calls show the three outcomes of a policy — allowed,
-// denied, and held for a human approver who then releases it.
+// denied, and held for a human approver who then releases it — each written
+// to a signed audit log that is verified at the end.
 //
 //	go run ./examples/quickstart
 package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	_ "embed"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ragguard/ragguard"
 	"github.com/ragguard/ragguard/approval"
+	"github.com/ragguard/ragguard/audit"
 	"github.com/ragguard/ragguard/identity"
 	"github.com/ragguard/ragguard/identity/identitytest"
 )
@@ -70,9 +75,43 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	queue := approval.NewQueue()
-	auditor := ragguard.AuditorFunc(func(_ context.Context, ev *ragguard.AuditEvent) error {
+
+	// The audit log: a signed Merkle-tree stream, made durable in a local
+	// write-ahead log before any call proceeds, delivered to JSONL segment
+	// files, with the masked bodies kept apart as session records. The
+	// long-term key would live in a KMS; here it is generated.
+	auditDir := os.Getenv("RAGGUARD_AUDIT_DIR")
+	if auditDir == "" {
+		tmp, err := os.MkdirTemp("", "ragguard-quickstart-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		auditDir = tmp
+	}
+	rootPub, rootKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	sink, err := audit.NewFileSink(filepath.Join(auditDir, "log"))
+	if err != nil {
+		return err
+	}
+	sessions, err := audit.NewDirSessionStore(filepath.Join(auditDir, "sessions"))
+	if err != nil {
+		return err
+	}
+	log, err := audit.NewLog(audit.WithName("quickstart"), audit.WithSigner("quickstart-root", rootKey),
+		audit.WithSink(sink), audit.WithWAL(filepath.Join(auditDir, "wal")), audit.WithSessionStore(sessions))
+	if err != nil {
+		return err
+	}
+	defer log.Close() // a no-op after the explicit Close below
+	defer sink.Close()
+	auditLog := ragguard.AuditLog(log)
+	auditor := ragguard.AuditorFunc(func(ctx context.Context, ev *ragguard.AuditEvent) error {
 		fmt.Fprintf(out, "  audit: %s %s %s → %s (rule %q)\n", ev.Kind, ev.Operation, strings.Join(ev.Resources, ","), ev.Code, ev.Decision.Rule)
-		return nil
+		return auditLog.Record(ctx, ev)
 	})
 	guard, err := ragguard.New(ragguard.WithPolicy(policy), ragguard.WithApprover(queue), ragguard.WithAuditor(auditor))
 	if err != nil {
@@ -121,5 +160,22 @@ func run(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("search should be released by the approver: %w", err)
 	}
 	fmt.Fprintf(out, "HELD     vector search patient-notes, then APPROVED; retrieval filter %v\n", op.Filter())
-	return op.Finish(nil)
+	if err := op.Finish(nil); err != nil {
+		return err
+	}
+
+	// 4. Close the stream (a final signed checkpoint) and verify it offline,
+	// as `ragguard audit verify` would.
+	if err := log.Close(); err != nil {
+		return err
+	}
+	if err := sink.Close(); err != nil {
+		return err
+	}
+	res, err := audit.Verify(ctx, audit.ReadDir(filepath.Join(auditDir, "log")), audit.WithTrustedKey("quickstart-root", rootPub))
+	if err != nil {
+		return fmt.Errorf("audit log does not verify: %w", err)
+	}
+	fmt.Fprintf(out, "audit log verified: %d events in %d records, signed checkpoints and Merkle tree intact\n", res.Events, res.Records)
+	return nil
 }

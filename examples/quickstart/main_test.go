@@ -22,5 +22,6 @@ func TestQuickstart(t *testing.T) {
 	assert.Contains(t, s, "code permission_denied")
 	assert.Contains(t, s, "HELD     vector search patient-notes, then APPROVED; retrieval filter [{tenant [acme]}]")
 	assert.Contains(t, s, `"INC-4711: patient asked for their records"`)
+	assert.Contains(t, s, "audit log verified: 3 events")
 	assert.Equal(t, 3, bytes.Count(out.Bytes(), []byte("  audit: ")), "one audit event per call:\n%s", s)
 }
