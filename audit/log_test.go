@@ -19,6 +19,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -492,3 +495,66 @@ func ed25519GenerateKey() (ed25519.PublicKey, ed25519.PrivateKey, error) {
 }
 
 func newKeyPair(t testing.TB) (ed25519.PublicKey, ed25519.PrivateKey) { return newKey(t) }
+
+// countingMeterProvider records what the Log adds to its counters, through
+// the global MeterProvider as production code sees it.
+type countingMeterProvider struct {
+	noop.MeterProvider
+	mu     sync.Mutex
+	counts map[string]int64
+}
+
+type countingMeter struct {
+	noop.Meter
+	p *countingMeterProvider
+}
+
+type countingCounter struct {
+	noop.Int64Counter
+	p    *countingMeterProvider
+	name string
+}
+
+func (p *countingMeterProvider) Meter(string, ...metric.MeterOption) metric.Meter {
+	return countingMeter{p: p}
+}
+
+func (m countingMeter) Int64Counter(name string, _ ...metric.Int64CounterOption) (metric.Int64Counter, error) {
+	return countingCounter{p: m.p, name: name}, nil
+}
+
+func (c countingCounter) Add(_ context.Context, n int64, _ ...metric.AddOption) {
+	c.p.mu.Lock()
+	c.p.counts[c.name] += n
+	c.p.mu.Unlock()
+}
+
+func TestFailOpenDropMetric(t *testing.T) {
+	mp := &countingMeterProvider{counts: map[string]int64{}}
+	prev := otel.GetMeterProvider()
+	otel.SetMeterProvider(mp)
+	defer otel.SetMeterProvider(prev)
+
+	_, priv := newKey(t)
+	block := make(chan struct{})
+	sink := SinkFunc(func(ctx context.Context, recs []Record) error {
+		select {
+		case <-block:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	l := newLog(t, priv, sink, WithFailOpen(8), WithSinkTimeout(5*time.Millisecond), WithCloseTimeout(time.Millisecond))
+	for i := range 50 {
+		_, err := l.Append(context.Background(), testEvent(i), nil)
+		require.NoError(t, err)
+	}
+	dropped := l.Stats().Dropped
+	require.Positive(t, dropped)
+	mp.mu.Lock()
+	assert.EqualValues(t, dropped, mp.counts["ragguard.audit.dropped"])
+	mp.mu.Unlock()
+	close(block)
+	l.Close()
+}
