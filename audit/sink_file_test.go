@@ -356,3 +356,85 @@ func ExampleFileSink() {
 }
 
 var _ = context.Background
+
+func TestReadDirPrefersSegmentOverManifest(t *testing.T) {
+	// A crash after the manifest entry is written but before the segment
+	// is removed leaves both: the records are read once, from the segment.
+	dir := t.TempDir()
+	s, err := audit.NewFileSink(dir, audit.WithSegmentMaxBytes(600), audit.WithRetention(0, 1))
+	require.NoError(t, err)
+	recs := audittest.Stream("o", 0, 30)
+	for i := 0; i < 30; i += 3 {
+		require.NoError(t, s.Write(t.Context(), recs[i:i+3]))
+	}
+	before := segments(t, dir, "o")
+	first := filepath.Join(dir, "o", "00000000000000000000.jsonl")
+	_, err = os.Stat(first)
+	require.Error(t, err, "the first segment was pruned")
+	require.NoError(t, s.Close())
+
+	// Put a pruned segment back, as if its removal had not happened.
+	var kept []audit.Record
+	for _, r := range recs {
+		if r.Seq < 3 {
+			kept = append(kept, r)
+		}
+	}
+	var line []byte
+	for _, r := range kept {
+		line = fmt.Appendf(line, "%s", mustLine(t, r))
+	}
+	require.NoError(t, os.WriteFile(first, line, 0o600))
+	got := map[uint64]int{}
+	for r, err := range audit.ReadDirOrigin(dir, "o") {
+		var pe *audit.PrunedError
+		if errors.As(err, &pe) {
+			assert.NotEqual(t, uint64(0), pe.Range.First, "the range the segment covers is not reported pruned")
+			for _, k := range pe.Range.Kept {
+				got[k.Seq]--
+			}
+			continue
+		}
+		require.NoError(t, err)
+		got[r.Seq]++
+	}
+	for _, seq := range []uint64{0, 1, 2} {
+		assert.Equal(t, 1, got[seq], "seq %d read once", seq)
+	}
+	assert.NotEmpty(t, before)
+}
+
+// mustLine writes r through a FileSink and returns its line.
+func mustLine(t *testing.T, r audit.Record) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := audit.NewFileSink(dir)
+	require.NoError(t, err)
+	require.NoError(t, s.Write(t.Context(), []audit.Record{r}))
+	require.NoError(t, s.Close())
+	data, err := os.ReadFile(filepath.Join(dir, "o", fmt.Sprintf("%020d.jsonl", r.Seq)))
+	require.NoError(t, err)
+	return data
+}
+
+func TestFileSinkSyncPolicies(t *testing.T) {
+	clock := &fakeClock{now: time.Now()}
+	for _, opt := range []audit.SinkOption{
+		audit.WithFileSync(audit.SyncInterval, time.Second),
+		audit.WithFileSync(audit.SyncNever, 0),
+		audit.WithFileSync(audit.SyncInterval, 0), // ignored: stays SyncEveryWrite
+	} {
+		dir := t.TempDir()
+		s, err := audit.NewFileSink(dir, opt, audit.WithSinkClock(clock.Now))
+		require.NoError(t, err)
+		recs := audittest.Stream("o", 0, 6)
+		require.NoError(t, s.Write(t.Context(), recs[:3]))
+		clock.Add(2 * time.Second)
+		require.NoError(t, s.Write(t.Context(), recs[3:]))
+		require.NoError(t, s.Close())
+		require.NoError(t, s.Close(), "a second Close does nothing")
+		got, errs := readAll(t, dir)
+		require.Empty(t, errs)
+		require.Equal(t, recs, got)
+	}
+}

@@ -159,3 +159,29 @@ func TestPostgresSinkBadConfig(t *testing.T) {
 		require.Error(t, err, name)
 	}
 }
+
+// BenchmarkPostgresSinkWrite inserts batches of 64 records.
+func BenchmarkPostgresSinkWrite(b *testing.B) {
+	url := testenv.NewDatabase(b, testenv.PostgresURL(b))
+	pool, err := pgxpool.New(b.Context(), url)
+	require.NoError(b, err)
+	b.Cleanup(pool.Close)
+	s, err := audit.NewPostgresSink(pool)
+	require.NoError(b, err)
+	require.NoError(b, s.Migrate(b.Context()))
+	const batch = 64
+	recs := benchRecords("bench", 0, batch)
+	b.SetBytes(recordBytes(recs))
+	b.ReportAllocs()
+	seq := uint64(0)
+	for b.Loop() {
+		for i := range recs {
+			recs[i].Seq = seq
+			seq++
+		}
+		if err := s.Write(b.Context(), recs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "records/s")
+}

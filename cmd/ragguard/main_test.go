@@ -30,7 +30,7 @@ type testLog struct {
 	ids      []uuid.UUID
 }
 
-func writeTestLog(t *testing.T, n int, sink func(dir string) audit.Sink) *testLog {
+func writeTestLog(t testing.TB, n int, sink func(dir string) audit.Sink, extra ...audit.Option) *testLog {
 	t.Helper()
 	root := t.TempDir()
 	tl := &testLog{dir: filepath.Join(root, "log"), sessions: filepath.Join(root, "sessions"),
@@ -51,8 +51,9 @@ func writeTestLog(t *testing.T, n int, sink func(dir string) audit.Sink) *testLo
 	}
 	store, err := audit.NewDirSessionStore(tl.sessions)
 	require.NoError(t, err)
-	l, err := audit.NewLog(audit.WithSigner("ops-2026", priv), audit.WithSink(s), audit.WithOrigin(tl.origin),
-		audit.WithSessionStore(store), audit.WithCheckpoints(10, 0))
+	opts := append([]audit.Option{audit.WithSigner("ops-2026", priv), audit.WithSink(s), audit.WithOrigin(tl.origin),
+		audit.WithSessionStore(store), audit.WithCheckpoints(10, 0)}, extra...)
+	l, err := audit.NewLog(opts...)
 	require.NoError(t, err)
 	for i := range n {
 		ev := &audit.Event{
