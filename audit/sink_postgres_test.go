@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -184,4 +185,26 @@ func BenchmarkPostgresSinkWrite(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "records/s")
+}
+
+func TestPostgresSinkHonoursDeadlineWhenBlocked(t *testing.T) {
+	pool := newTestPool(t)
+	s, err := audit.NewPostgresSink(pool)
+	require.NoError(t, err)
+	require.NoError(t, s.Migrate(t.Context()))
+
+	// Another session holds the table: inserts wait for its lock.
+	tx, err := pool.Begin(t.Context())
+	require.NoError(t, err)
+	defer tx.Rollback(context.Background())
+	_, err = tx.Exec(t.Context(), `LOCK TABLE ragguard_audit_records IN ACCESS EXCLUSIVE MODE`)
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	err = s.Write(ctx, audittest.Stream("blocked", 0, 3))
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+
+	require.NoError(t, tx.Rollback(t.Context()))
+	require.NoError(t, s.Write(t.Context(), audittest.Stream("blocked", 0, 3)), "works once the lock is gone")
 }
