@@ -247,6 +247,11 @@ func parseRequest(ep endpoint, urlPath string, body []byte) (*request, error) {
 		walkStrings(fs, doc, "")
 	}
 	fs.str(doc, "user", "user")
+	if md, ok := doc["metadata"].(map[string]any); ok && ep != epExtra {
+		for _, k := range slices.Sorted(maps.Keys(md)) {
+			fs.str(md, k, "metadata."+k)
+		}
+	}
 	for _, k := range []string{"max_tokens", "max_completion_tokens", "max_output_tokens"} {
 		if n, ok := doc[k].(json.Number); ok {
 			if v, err := n.Int64(); err == nil {

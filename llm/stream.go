@@ -91,7 +91,6 @@ type stream struct {
 	fields  []*streamField // open texts, in order of first appearance
 	last    map[string]any // id, object, created and model of the last chunk
 	sawEnd  bool           // a finish reason arrived
-	upErr   error          // an error event from the upstream
 	finishR string
 
 	mu    sync.Mutex
@@ -173,9 +172,14 @@ func (s *stream) fail(err error) {
 // instead.
 func (s *stream) end(done bool) {
 	s.flushAll()
-	callErr := s.upErr
-	if callErr == nil && !done && !s.sawEnd {
+	var callErr error
+	if !done && !s.sawEnd {
 		callErr = errTruncated
+	}
+	var doneEvent []byte
+	if done {
+		doneEvent = event([]byte("[DONE]"))
+		s.op.AppendResponse(doneEvent)
 	}
 	ferr := s.finish(callErr)
 	switch {
@@ -184,9 +188,7 @@ func (s *stream) end(done bool) {
 	case callErr == errTruncated:
 		s.err = errTruncated
 	default:
-		if done {
-			s.emitRaw([]byte("[DONE]"))
-		}
+		s.out.Write(doneEvent)
 		s.err = io.EOF
 	}
 }
@@ -312,8 +314,14 @@ func (s *stream) upstreamError(data []byte) {
 			}
 		}
 	}
-	s.upErr = fmt.Errorf("llm: upstream failed mid-stream: %s", msg)
+	// The error event ends the stream: clients stop reading at it.
+	s.flushAll()
 	s.emitRaw(masked)
+	if ferr := s.finish(fmt.Errorf("llm: upstream failed mid-stream: %s", msg)); errors.Is(ferr, ragguard.ErrAuditUnavailable) {
+		s.err = ferr
+		return
+	}
+	s.err = io.EOF
 }
 
 // maskChunk masks every text of a chat or completion chunk in place.
