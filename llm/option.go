@@ -98,4 +98,3 @@ func lastSegments(p string, n int) string {
 	}
 	return p[i:]
 }
-

@@ -507,7 +507,9 @@ func TestAuditUnavailableWithholdsTheResult(t *testing.T) {
 func TestCompletions(t *testing.T) {
 	e := newEnv(t)
 	srv := newServer(t, openaiserver.WithCompletionResponder(openaiserver.CompletionResponderFunc(
-		func(prompt string, _ openai.CompletionRequest) openaiserver.Reply { return openaiserver.Reply{Content: answer} })),
+		func(prompt string, _ openai.CompletionRequest) openaiserver.Reply {
+			return openaiserver.Reply{Content: answer}
+		})),
 		openaiserver.WithChunker(openaiserver.ChunkRunes(2)))
 	scripted(t, srv)
 	cli := llm.NewClient(srv.ClientConfig(), e.guard)
