@@ -287,8 +287,16 @@ func (s *FileSink) origin(name string) (*fileOrigin, error) {
 		return o, nil
 	}
 	o := &fileOrigin{dir: filepath.Join(s.dir, fsEscapeOrigin(name))}
-	if err := os.MkdirAll(o.dir, 0o750); err != nil {
-		return nil, fmt.Errorf("audit: file sink: %w", err)
+	if _, err := os.Stat(o.dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Mkdir(o.dir, 0o750); err != nil {
+			return nil, fmt.Errorf("audit: file sink: %w", err)
+		}
+		if s.cfg.sync != SyncNever {
+			// The new directory's entry must survive a crash too.
+			if err := fsSyncDir(s.dir); err != nil {
+				return nil, err
+			}
+		}
 	}
 	segs, err := fsListSegments(o.dir)
 	if err != nil {

@@ -177,7 +177,9 @@ func TestUsageErrors(t *testing.T) {
 		assert.Equal(t, exitUsage, code, "%s: %s", name, errOut)
 		assert.Contains(t, errOut, "usage:", name)
 	}
-	code, _, errOut := runCLI(t, "audit", "verify", "-h")
+	code, _, errOut := runCLI(t, "audit", "verify", "--dir", filepath.Join(tl.dir, "missing"), "--trusted-key", tl.keyFile)
+	assert.Equal(t, exitFailed, code, "a missing directory is a failure, not a usage error: %s", errOut)
+	code, _, errOut = runCLI(t, "audit", "verify", "-h")
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, errOut, "-trusted-key")
 	code, _, errOut = runCLI(t, "help")
