@@ -137,7 +137,7 @@ func ParseStreamKey(data []byte) (*StreamKey, error) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("audit: parse stream key: %w", err)
 	}
-	sig, err := base64.StdEncoding.DecodeString(raw.Sig)
+	sig, err := base64.StdEncoding.Strict().DecodeString(raw.Sig)
 	if err != nil {
 		return nil, fmt.Errorf("audit: parse stream key: sig: %w", err)
 	}
@@ -248,6 +248,12 @@ func ParseCheckpoint(data []byte, v note.Verifier) (*Checkpoint, error) {
 	}
 	if len(n.Sigs) != 1 || len(n.UnverifiedSigs) != 0 {
 		return nil, errors.New("audit: checkpoint: must carry exactly the stream key's signature")
+	}
+	// note.Open decodes base64 leniently: a changed padding bit would give
+	// the same signature from different bytes. Only the canonical encoding
+	// is accepted, so every byte of a checkpoint record matters.
+	if _, err := base64.StdEncoding.Strict().DecodeString(n.Sigs[0].Base64); err != nil {
+		return nil, errors.New("audit: checkpoint: signature is not in canonical base64")
 	}
 	return parseCheckpointText(n.Text)
 }

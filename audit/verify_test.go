@@ -93,11 +93,11 @@ func newTestVerifier(keys tamperKeys) *verifier {
 
 // Every single-byte change to chosen records is detected, and the error
 // names the changed record or the checkpoint that covers it. All bytes of
-// the stream key record, the first, a middle and the last event, and the
-// first, a middle and the closing checkpoint are changed one by one (each
-// against a verifier state cloned at the record, so the suite runs in
-// seconds under -race); 300 further random (record, byte) pairs sample the
-// rest of the log.
+// the stream key record, the first and the last event, every 2,500th event,
+// and the first, the closing and five more checkpoints are changed one by
+// one, each bit-flipped two ways (each against a verifier state cloned at
+// the record, so the suite runs in seconds under -race); 1,000 further
+// random (record, byte) pairs sample the rest of the log.
 func TestTamperEveryByte(t *testing.T) {
 	recs, keys := tamperLog()
 	n := len(recs)
@@ -111,11 +111,19 @@ func TestTamperEveryByte(t *testing.T) {
 		lastEvent--
 	}
 	full := map[int]bool{0: true, 1: true, n / 2: true, lastEvent: true, firstCkpt: true, midCkpt: true, n - 1: true}
+	for i := 2500; i < n; i += 2500 {
+		full[i] = true // more events, at every offset from their checkpoint
+		ck := i
+		for recs[ck].Type != TypeCheckpoint {
+			ck++
+		}
+		full[ck] = true
+	}
 	require.Equal(t, TypeCheckpoint, recs[n-1].Type)
 
 	rng := mrand.New(mrand.NewPCG(1, 2))
 	sampled := map[int][]int{}
-	for range 300 {
+	for range 1000 {
 		i := 1 + rng.IntN(n-1)
 		sampled[i] = append(sampled[i], rng.IntN(len(recs[i].Data)))
 	}
