@@ -34,8 +34,11 @@ type NewSinkFunc func(t *testing.T) (audit.Sink, func() []audit.Record)
 
 // TestSink runs the conformance suite against the sinks newSink makes:
 //
-//   - Order: records written in batches come back once each, in Seq
-//     order, with their exact bytes (JSON, text with line breaks, binary).
+//   - Order: records written in batches, and in one large batch, come back
+//     once each, in Seq order, with their exact bytes (JSON, text with line
+//     breaks, binary).
+//   - NoRetain: changing a batch's bytes after Write returned does not
+//     change what was stored.
 //   - Redelivery: writing records again, whole or overlapping, succeeds
 //     and stores nothing twice.
 //   - Conflict: the same (Origin, Seq) with other bytes or another type
@@ -49,6 +52,7 @@ type NewSinkFunc func(t *testing.T) (audit.Sink, func() []audit.Record)
 func TestSink(t *testing.T, newSink NewSinkFunc) {
 	t.Helper()
 	t.Run("Order", func(t *testing.T) { testOrder(t, newSink) })
+	t.Run("NoRetain", func(t *testing.T) { testNoRetain(t, newSink) })
 	t.Run("Redelivery", func(t *testing.T) { testRedelivery(t, newSink) })
 	t.Run("Conflict", func(t *testing.T) { testConflict(t, newSink) })
 	t.Run("Deadline", func(t *testing.T) { testDeadline(t, newSink) })
@@ -130,6 +134,29 @@ func testOrder(t *testing.T, newSink NewSinkFunc) {
 	recs := Stream(origin, 0, 60)
 	writeBatches(t, s, recs, 7)
 	requireStored(t, stored, origin, recs)
+
+	big := Origin("order-large-batch")
+	bigRecs := Stream(big, 0, 2500)
+	require.NoError(t, s.Write(ctxT(t), bigRecs), "one batch of 2500 records")
+	requireStored(t, stored, big, bigRecs)
+}
+
+func testNoRetain(t *testing.T, newSink NewSinkFunc) {
+	s, stored := newSink(t)
+	origin := Origin("no-retain")
+	recs := Stream(origin, 0, 12)
+	want := make([]audit.Record, len(recs))
+	for i, r := range recs {
+		want[i] = r
+		want[i].Data = slices.Clone(r.Data)
+	}
+	require.NoError(t, s.Write(ctxT(t), recs))
+	for _, r := range recs {
+		for j := range r.Data {
+			r.Data[j] = 'X'
+		}
+	}
+	requireStored(t, stored, origin, want)
 }
 
 func testRedelivery(t *testing.T, newSink NewSinkFunc) {

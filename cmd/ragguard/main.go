@@ -13,7 +13,11 @@
 // A trusted key file holds one or more PEM "PUBLIC KEY" blocks (PKIX:
 // Ed25519, ECDSA or RSA), the long-term keys that vouch for streams. Each
 // block's key id is its "Key-Id" PEM header, or else the file's base name
-// without extension.
+// without extension, so that for a key the Log uses under WithSigner("ops-2026", …)
+//
+//	openssl pkey -in ops-2026.key -pubout -out ops-2026.pem
+//
+// gives a file that verifies its streams.
 package main
 
 import (
