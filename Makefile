@@ -62,8 +62,13 @@ quickstart:
 fuzz:
 	@FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz-all $(patsubst %/...,%,$(PKGS))
 
+# go test's own output, then one plain line counting packages.
 test-go:
-	$(WITH_ENV) RAGGUARD_REQUIRE_SERVICES=$(REQUIRE_SERVICES) $(GO) test -race -count=1 $(PKGS)
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; rc=0; \
+	echo '$(GO) test -race -count=1 $(PKGS)'; \
+	{ $(WITH_ENV) RAGGUARD_REQUIRE_SERVICES=$(REQUIRE_SERVICES) $(GO) test -race -count=1 $(PKGS); } 2>&1 | tee "$$log" || rc=$$?; \
+	echo "packages: $$(grep -c '^ok ' "$$log") passed, $$(grep -c '^FAIL'$$'\t' "$$log") failed"; \
+	exit $$rc
 
 # Benchmarks that need a service skip unless it is up (make testenv-up).
 bench:
