@@ -72,6 +72,7 @@ type Log struct {
 	com       *committer
 	feed      *feeder
 	wal       *walWriter
+	walLock   *os.File
 
 	stopTick chan struct{}
 	tickDone chan struct{}
@@ -140,7 +141,11 @@ func NewLog(opts ...Option) (*Log, error) {
 		if err := os.MkdirAll(cfg.walDir, 0o700); err != nil {
 			return nil, fmt.Errorf("audit: wal: %w", err)
 		}
+		if l.walLock, err = lockWALDir(cfg.walDir); err != nil {
+			return nil, err
+		}
 		if recovered, err = recoverWAL(cfg.walDir); err != nil {
+			l.walLock.Close()
 			return nil, err
 		}
 	}
@@ -168,6 +173,7 @@ func NewLog(opts ...Option) (*Log, error) {
 	case modeWAL:
 		w, err := openWALWriter(l, recovered)
 		if err != nil {
+			l.walLock.Close()
 			return nil, err
 		}
 		l.com = newCommitter(l, w.commit, w.close)
@@ -292,7 +298,7 @@ func (l *Log) Append(ctx context.Context, ev *Event, sess *Session) (Receipt, er
 			return Receipt{ID: e.ID, Origin: l.origin, Dropped: true}, nil
 		}
 		l.mu.Unlock()
-		return Receipt{}, fmt.Errorf("%w: %d records wait for the sinks", ErrUnavailable, l.cfg.buffer)
+		return Receipt{}, fmt.Errorf("%w: %d records wait for the sinks (WithBacklog)", ErrUnavailable, l.cfg.backlog)
 	}
 	items := l.gapItems(nil)
 	e.Seq = l.seq
@@ -337,9 +343,9 @@ func (l *Log) Append(ctx context.Context, ev *Event, sess *Session) (Receipt, er
 func (l *Log) hasRoom(n int) bool {
 	switch l.mode {
 	case modeSync:
-		return l.com.backlog()+n <= l.cfg.buffer
+		return l.com.backlog()+n <= l.cfg.backlog
 	case modeWAL:
-		return l.com.backlog()+l.feed.backlog()+n <= l.cfg.buffer
+		return l.com.backlog()+l.feed.backlog()+n <= l.cfg.backlog
 	}
 	return l.feed.backlog()+n <= l.cfg.buffer
 }
@@ -535,6 +541,9 @@ func (l *Log) shutdown() error {
 	}
 	if l.feed != nil {
 		l.feed.stop()
+	}
+	if l.walLock != nil {
+		errs = append(errs, l.walLock.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -558,3 +558,29 @@ func TestFailOpenDropMetric(t *testing.T) {
 	close(block)
 	l.Close()
 }
+
+func TestWALDirectoryIsExclusive(t *testing.T) {
+	_, priv := newKey(t)
+	dir := t.TempDir()
+	l1 := newLog(t, priv, DiscardSink(), WithWAL(dir))
+	_, err := NewLog(WithSigner("k1", priv), WithSink(DiscardSink()), WithWAL(dir))
+	require.ErrorContains(t, err, "in use")
+	require.NoError(t, l1.Close())
+	l2 := newLog(t, priv, DiscardSink(), WithWAL(dir))
+	require.NoError(t, l2.Close())
+}
+
+// A fail-closed Log whose sinks stay down refuses new events once its
+// backlog is full, instead of growing without bound.
+func TestBacklogBoundFailsClosed(t *testing.T) {
+	_, priv := newKey(t)
+	down := SinkFunc(func(ctx context.Context, recs []Record) error { return errors.New("down") })
+	l := newLog(t, priv, down, WithWAL(t.TempDir()), WithBacklog(10), WithCloseTimeout(time.Millisecond))
+	var err error
+	for i := 0; i < 100 && err == nil; i++ {
+		_, err = l.Append(context.Background(), testEvent(i), nil)
+	}
+	require.ErrorIs(t, err, ErrUnavailable)
+	assert.ErrorContains(t, err, "WithBacklog")
+	l.Close()
+}

@@ -28,6 +28,7 @@ type config struct {
 	walDir        string
 	failOpen      bool
 	buffer        int
+	backlog       int
 	appendTimeout time.Duration
 	sinkTimeout   time.Duration
 	closeTimeout  time.Duration
@@ -49,6 +50,7 @@ func defaultConfig() config {
 	return config{
 		name:          "ragguard",
 		buffer:        1 << 16,
+		backlog:       1 << 16,
 		appendTimeout: 2 * time.Second,
 		sinkTimeout:   5 * time.Second,
 		closeTimeout:  10 * time.Second,
@@ -137,6 +139,19 @@ func WithFailOpen(buffer int) Option {
 		c.failOpen = true
 		if buffer > 0 {
 			c.buffer = buffer
+		}
+	})
+}
+
+// WithBacklog bounds how many records may wait in memory in the fail-closed
+// modes (default 65,536): for the sinks, in sync mode, or behind the WAL on
+// their way to the sinks. Beyond it Append fails with ErrUnavailable at
+// once rather than grow memory while a sink is down. (In WAL mode those
+// records are already durable locally; the next process redelivers them.)
+func WithBacklog(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.backlog = n
 		}
 	})
 }
