@@ -285,3 +285,64 @@ func VerifyWebhook(r *http.Request, secret []byte) ([]Record, error) {
 	}
 	return recs, nil
 }
+
+// WebhookReceiver is the receiving end of WebhookSink as an http.Handler:
+// it verifies each request with VerifyWebhook and writes its records to a
+// Sink (a FileSink or PostgresSink of a central collector, say), answering
+//
+//   - 204 when the sink stored them (redeliveries included),
+//   - 401 when the signature, timestamp or body is refused,
+//   - 405 for methods other than POST,
+//   - 409 with {"origin":…,"seq":…} when the sink reports a conflict,
+//   - 503 for other sink errors, so that the sender retries.
+//
+// The sink's Write gets the request's context, so a client that gives up
+// cancels it.
+type WebhookReceiver struct {
+	secret []byte
+	sink   Sink
+}
+
+var _ http.Handler = (*WebhookReceiver)(nil)
+
+// NewWebhookReceiver returns a receiver storing into sink, checking
+// signatures with secret (at least 16 bytes, as for NewWebhookSink).
+func NewWebhookReceiver(secret []byte, sink Sink) (*WebhookReceiver, error) {
+	if sink == nil {
+		return nil, errors.New("audit: NewWebhookReceiver: nil sink")
+	}
+	if len(secret) < webhookMinSecret {
+		return nil, fmt.Errorf("audit: NewWebhookReceiver: secret of %d bytes, need at least %d", len(secret), webhookMinSecret)
+	}
+	return &WebhookReceiver{secret: bytes.Clone(secret), sink: sink}, nil
+}
+
+func (h *WebhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		return
+	}
+	recs, err := VerifyWebhook(r, h.secret)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	err = h.sink.Write(r.Context(), recs)
+	var ce *ConflictError
+	switch {
+	case err == nil:
+		w.WriteHeader(http.StatusNoContent)
+	case errors.As(err, &ce):
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusConflict)
+		json.NewEncoder(w).Encode(struct {
+			Origin string `json:"origin"`
+			Seq    uint64 `json:"seq"`
+		}{ce.Origin, ce.Seq})
+	case errors.Is(err, ErrInvalidRecord):
+		http.Error(w, err.Error(), http.StatusBadRequest)
+	default:
+		http.Error(w, "audit sink unavailable: "+err.Error(), http.StatusServiceUnavailable)
+	}
+}

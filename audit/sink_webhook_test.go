@@ -272,3 +272,55 @@ func TestWebhookSinkConflictFromReceiver(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, uint64(3), ce.Seq, "the receiver names the record")
 }
+
+func TestWebhookReceiverIntoFileSink(t *testing.T) {
+	dir := t.TempDir()
+	store, err := audit.NewFileSink(dir)
+	require.NoError(t, err)
+	defer store.Close()
+	recv, err := audit.NewWebhookReceiver(webhookSecret, store)
+	require.NoError(t, err)
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+
+	audittest.TestSink(t, func(t *testing.T) (audit.Sink, func() []audit.Record) {
+		s, err := audit.NewWebhookSink(srv.URL, webhookSecret, fastRetry(), audit.WithRedeliveryWindow(1))
+		require.NoError(t, err)
+		return s, func() []audit.Record {
+			recs, errs := readAll(t, dir)
+			require.Empty(t, errs)
+			return recs
+		}
+	})
+
+	resp, err := http.Get(srv.URL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+
+	_, err = audit.NewWebhookReceiver([]byte("short"), store)
+	require.Error(t, err)
+	_, err = audit.NewWebhookReceiver(webhookSecret, nil)
+	require.Error(t, err)
+}
+
+func TestWebhookReceiverAsksForRetryWhenSinkFails(t *testing.T) {
+	rec := audittest.NewRecorder()
+	rec.FailWith(fmt.Errorf("disk full"))
+	recv, err := audit.NewWebhookReceiver(webhookSecret, rec)
+	require.NoError(t, err)
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 3 {
+			rec.FailWith(nil) // the disk has room again
+		}
+		recv.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	s, err := audit.NewWebhookSink(srv.URL, webhookSecret, fastRetry())
+	require.NoError(t, err)
+	recs := audittest.Stream("o", 0, 4)
+	require.NoError(t, s.Write(t.Context(), recs))
+	assert.Equal(t, int32(3), calls.Load(), "two 503s, then stored")
+	assert.Equal(t, recs, rec.Records())
+}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -29,21 +27,9 @@ func TestMultiSinkStreamsAllVerify(t *testing.T) {
 	recvDir := filepath.Join(t.TempDir(), "received")
 	recvSink, err := audit.NewFileSink(recvDir)
 	require.NoError(t, err)
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		recs, err := audit.VerifyWebhook(r, secret)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusUnauthorized)
-			return
-		}
-		switch err := recvSink.Write(r.Context(), recs); {
-		case errors.Is(err, audit.ErrConflict):
-			http.Error(w, err.Error(), http.StatusConflict)
-		case err != nil:
-			http.Error(w, err.Error(), http.StatusServiceUnavailable)
-		default:
-			w.WriteHeader(http.StatusNoContent)
-		}
-	}))
+	recv, err := audit.NewWebhookReceiver(secret, recvSink)
+	require.NoError(t, err)
+	receiver := httptest.NewServer(recv)
 	defer receiver.Close()
 
 	tl := writeTestLog(t, 40, func(dir string) audit.Sink {
