@@ -1,5 +1,3 @@
-//go:build ragguardmask
-
 package maskbench
 
 import (
@@ -25,15 +23,21 @@ var toCanonical = map[mask.Entity]string{
 	mask.PrivateKey: corpus.PrivateKey, mask.Secret: corpus.GenericSecret,
 }
 
-// Ragguard wraps the mask engine with its built-in detectors.
+// Ragguard wraps the mask engine with its built-in detectors and default
+// profile (redact, default confidence threshold).
 type Ragguard struct {
 	Engine    *mask.Engine
+	masker    *mask.Masker
 	supported map[string]bool
 }
 
 // NewRagguard builds the mask engine with default options.
 func NewRagguard() (*Ragguard, error) {
 	eng, err := mask.New()
+	if err != nil {
+		return nil, err
+	}
+	m, err := eng.Masker(mask.DefaultProfile, "bench")
 	if err != nil {
 		return nil, err
 	}
@@ -45,8 +49,22 @@ func NewRagguard() (*Ragguard, error) {
 			}
 		}
 	}
-	return &Ragguard{Engine: eng, supported: sup}, nil
+	return &Ragguard{Engine: eng, masker: m, supported: sup}, nil
 }
+
+// Available reports whether the mask engine is built in (it is).
+func (r *Ragguard) Available() bool { return true }
+
+// Masker returns the default profile's Masker.String as a function.
+func (r *Ragguard) Masker() (func(string) string, error) {
+	return func(s string) string {
+		out, _ := r.masker.String(s, "bench")
+		return out
+	}, nil
+}
+
+// DefaultMasker is the masker the benchmarks use.
+func (r *Ragguard) DefaultMasker() *mask.Masker { return r.masker }
 
 // Name implements Engine.
 func (r *Ragguard) Name() string { return "ragguard" }
