@@ -152,6 +152,12 @@ func TestPGVectorNearestNeighbour(t *testing.T) {
 
 	_, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS vector")
 	require.NoError(t, err)
+	var versionNum int
+	var extVersion string
+	require.NoError(t, conn.QueryRow(ctx,
+		"SELECT current_setting('server_version_num')::int, extversion FROM pg_extension WHERE extname = 'vector'").Scan(&versionNum, &extVersion))
+	assert.GreaterOrEqual(t, versionNum, 130000)
+	assert.Regexp(t, `^0\.[5-9]|^[1-9]`, extVersion, "pgvector too old for the <=> and HNSW features ragguard uses")
 	_, err = conn.Exec(ctx, "CREATE TABLE docs (id int PRIMARY KEY, body text, embedding vector(3))")
 	require.NoError(t, err)
 	docs := []struct {
@@ -162,6 +168,7 @@ func TestPGVectorNearestNeighbour(t *testing.T) {
 		{2, []float32{0, 1, 0}},
 		{3, []float32{0, 0, 1}},
 		{4, []float32{0.7, 0.7, 0}},
+		{5, []float32{10, 0, 10}}, // far away, but pointing between 1 and 3
 	}
 	for _, d := range docs {
 		_, err := conn.Exec(ctx, "INSERT INTO docs (id, body, embedding) VALUES ($1, $2, $3)",
@@ -189,6 +196,16 @@ func TestPGVectorNearestNeighbour(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, c.want, ids, "nearest to %v", c.query)
 	}
+
+	// Cosine distance, with the HNSW index the vector adapter creates.
+	_, err = conn.Exec(ctx, "CREATE INDEX docs_embedding ON docs USING hnsw (embedding vector_cosine_ops)")
+	require.NoError(t, err)
+	query := pgvector.NewVector([]float32{1, 0, 0.9})
+	var byL2, byCosine int
+	require.NoError(t, conn.QueryRow(ctx, "SELECT id FROM docs ORDER BY embedding <-> $1 LIMIT 1", query).Scan(&byL2))
+	require.NoError(t, conn.QueryRow(ctx, "SELECT id FROM docs ORDER BY embedding <=> $1 LIMIT 1", query).Scan(&byCosine))
+	assert.Equal(t, 1, byL2, "closest point")
+	assert.Equal(t, 5, byCosine, "closest direction, whatever the length")
 
 	var got pgvector.Vector
 	require.NoError(t, conn.QueryRow(ctx, "SELECT embedding FROM docs WHERE id = 4").Scan(&got))
