@@ -84,6 +84,11 @@ func runVerify(e *env, path string, args []string) int {
 	if res == nil {
 		res = &audit.Result{}
 	}
+	if verr == nil && len(res.Streams) == 0 {
+		// Nothing verified is not a pass: a mistyped --dir or --origin
+		// must not look like a clean log.
+		verr = errNoRecords(&src)
+	}
 	rep := verifyReport{OK: verr == nil, Records: res.Records, Events: res.Events, Streams: res.Streams,
 		Warnings: res.Warnings, Elapsed: time.Since(start).Round(time.Millisecond).String()}
 	if verr != nil {
@@ -132,6 +137,17 @@ func runVerify(e *env, path string, args []string) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+func errNoRecords(src *sourceFlags) error {
+	where := src.dir
+	if where == "" {
+		where = "the PostgreSQL table"
+	}
+	if src.origin != "" {
+		return fmt.Errorf("no records of origin %q in %s", src.origin, where)
+	}
+	return fmt.Errorf("no audit records in %s", where)
 }
 
 func parseEventID(s string) (uuid.UUID, error) {

@@ -179,6 +179,12 @@ func TestUsageErrors(t *testing.T) {
 	}
 	code, _, errOut := runCLI(t, "audit", "verify", "--dir", filepath.Join(tl.dir, "missing"), "--trusted-key", tl.keyFile)
 	assert.Equal(t, exitFailed, code, "a missing directory is a failure, not a usage error: %s", errOut)
+	code, _, errOut = runCLI(t, "audit", "verify", "--dir", t.TempDir(), "--trusted-key", tl.keyFile)
+	assert.Equal(t, exitFailed, code, "an empty directory verifies nothing: %s", errOut)
+	assert.Contains(t, errOut, "no audit records")
+	code, _, errOut = runCLI(t, "audit", "verify", "--dir", tl.dir, "--origin", "typo", "--trusted-key", tl.keyFile)
+	assert.Equal(t, exitFailed, code, "an unknown origin verifies nothing: %s", errOut)
+	assert.Contains(t, errOut, `no records of origin "typo"`)
 	code, _, errOut = runCLI(t, "audit", "verify", "-h")
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, errOut, "-trusted-key")
