@@ -116,6 +116,12 @@ func Generate(seed int64, n int, opts ...Option) []Doc {
 
 func (g *gen) doc(kind, lang string) Doc {
 	bd := &builder{g: g, doc: Doc{Kind: kind, Lang: lang}}
+	// Quotes, brackets and emphasis around a value belong to prose, not to
+	// machine formats.
+	switch kind {
+	case KindSQL, KindJSON, KindConfig, KindLog:
+		bd.noWrap = true
+	}
 	switch kind {
 	case KindChat:
 		g.chat(bd, lang)
@@ -326,7 +332,7 @@ func SparseDoc(size int) Doc {
 // DenseDoc is Dense with its labels.
 func DenseDoc(size int) Doc {
 	g := newGen(denseSeed)
-	bd := &builder{g: g, doc: Doc{Kind: "dense", Lang: "multi"}}
+	bd := &builder{g: g, doc: Doc{Kind: "dense", Lang: "multi"}, noWrap: true}
 	for bd.b.Len() < size {
 		if g.chance(0.5) {
 			bd.render(g.pick(logTemplates))

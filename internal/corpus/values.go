@@ -920,7 +920,8 @@ func (g *gen) genericSecret() (string, string) {
 	case 0:
 		return g.chars(32, hexLower), "hex32"
 	case 1:
-		return g.chars(g.between(20, 32), alnum+"!@#%^&*_-"), "password"
+		// No '@', '#', '/', ':' or '%': the value may sit in a URL's userinfo.
+		return g.chars(g.between(20, 32), alnum+"!*_-~."), "password"
 	case 2:
 		return base64.StdEncoding.EncodeToString(g.bytes(24)), "base64"
 	default:
