@@ -18,16 +18,49 @@ import (
 // variable so tests can see progress on small logs).
 var progressEvery uint64 = 100_000
 
-// verifyReport is the --json output of audit verify.
+// verifyReport is the --json output of audit verify. Its field names are
+// the CLI's own, stable across changes of the library's types.
 type verifyReport struct {
-	OK       bool                  `json:"ok"`
-	Error    string                `json:"error,omitempty"`
-	Failed   *audit.VerifyError    `json:"failed,omitempty"`
-	Records  uint64                `json:"records"`
-	Events   uint64                `json:"events"`
-	Streams  []*audit.StreamResult `json:"streams"`
-	Warnings []string              `json:"warnings,omitempty"`
-	Elapsed  string                `json:"elapsed"`
+	OK       bool           `json:"ok"`
+	Error    string         `json:"error,omitempty"`
+	Failed   *failedRecord  `json:"failed,omitempty"`
+	Records  uint64         `json:"records"`
+	Events   uint64         `json:"events"`
+	Streams  []streamReport `json:"streams"`
+	Warnings []string       `json:"warnings,omitempty"`
+	Elapsed  string         `json:"elapsed"`
+}
+
+// failedRecord names the first record that failed verification.
+type failedRecord struct {
+	Origin string `json:"origin"`
+	Seq    uint64 `json:"seq"`
+	Reason string `json:"reason"`
+}
+
+// streamReport is what verification found in one stream.
+type streamReport struct {
+	Origin      string    `json:"origin"`
+	KeyID       string    `json:"key_id"`
+	Records     uint64    `json:"records"`
+	Events      uint64    `json:"events"`
+	Checkpoints uint64    `json:"checkpoints"`
+	Gaps        uint64    `json:"gaps"`
+	Dropped     uint64    `json:"dropped"`
+	Pruned      uint64    `json:"pruned"`
+	TreeSize    int64     `json:"tree_size"`
+	Root        string    `json:"root"`
+	LastSeq     uint64    `json:"last_seq"`
+	Closed      bool      `json:"closed"`
+	SealedBy    string    `json:"sealed_by,omitempty"`
+	First       time.Time `json:"first,omitzero"`
+	Last        time.Time `json:"last,omitzero"`
+}
+
+func newStreamReport(s *audit.StreamResult) streamReport {
+	return streamReport{Origin: s.Origin, KeyID: s.KeyID, Records: s.Records, Events: s.Events,
+		Checkpoints: s.Checkpoints, Gaps: s.Gaps, Dropped: s.Dropped, Pruned: s.Pruned, TreeSize: s.TreeSize,
+		Root: s.Root.String(), LastSeq: s.LastSeq, Closed: s.Closed, SealedBy: s.SealedBy, First: s.First, Last: s.Last}
 }
 
 func runVerify(e *env, path string, args []string) int {
@@ -89,13 +122,16 @@ func runVerify(e *env, path string, args []string) int {
 		// must not look like a clean log.
 		verr = errNoRecords(&src)
 	}
-	rep := verifyReport{OK: verr == nil, Records: res.Records, Events: res.Events, Streams: res.Streams,
+	rep := verifyReport{OK: verr == nil, Records: res.Records, Events: res.Events, Streams: []streamReport{},
 		Warnings: res.Warnings, Elapsed: time.Since(start).Round(time.Millisecond).String()}
+	for _, s := range res.Streams {
+		rep.Streams = append(rep.Streams, newStreamReport(s))
+	}
 	if verr != nil {
 		rep.Error = verr.Error()
 		var ve *audit.VerifyError
 		if errors.As(verr, &ve) {
-			rep.Failed = ve
+			rep.Failed = &failedRecord{Origin: ve.Origin, Seq: ve.Seq, Reason: ve.Reason}
 		}
 	}
 	if *asJSON {

@@ -93,6 +93,8 @@ func TestVerifyGoodLog(t *testing.T) {
 	assert.Equal(t, uint64(25), rep.Events)
 	require.Len(t, rep.Streams, 1)
 	assert.Equal(t, "ops-2026", rep.Streams[0].KeyID)
+	assert.Contains(t, out, `"key_id": "ops-2026"`, "snake_case field names")
+	assert.Contains(t, out, `"closed": true`)
 }
 
 // segmentLines returns the lines of the stream's only segment.
