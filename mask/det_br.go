@@ -10,7 +10,7 @@ func cpfValid(ds []byte) bool {
 var _ = def(&builtin{name: "br_cpf", ents: []Entity{BRCPF}, pos: []string{"cpf", "cadastro de pessoas"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("3.3.3-2")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(11, 11), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, f, ok := sc.fixed(t, 11, ls)
 			if ok && cpfValid(ds) {
 				sc.add(dd, end, d.score(sc, dd, conf2(f, 0.85, 0.35)), id, BRCPF)
@@ -21,7 +21,7 @@ var _ = def(&builtin{name: "br_cpf", ents: []Entity{BRCPF}, pos: []string{"cpf",
 var _ = def(&builtin{name: "br_cnpj", ents: []Entity{BRCNPJ}, pos: []string{"cnpj", "cadastro nacional"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("2.3.3/4-2")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(14, 14), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, f, ok := sc.fixed(t, 14, ls)
 			if !ok || allSame(ds) ||
 				brMod11(weighted(ds, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)) != ds[12] ||
@@ -35,7 +35,7 @@ var _ = def(&builtin{name: "br_cnpj", ents: []Entity{BRCNPJ}, pos: []string{"cnp
 var _ = def(&builtin{name: "br_rg", ents: []Entity{BRRG}, pos: []string{"rg", "registro geral", "identidade"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("2.3.3-1", "1.3.3-1")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(7, 8), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			if _, end, f, ok := sc.fixed(t, 0, ls); ok && f {
 				sc.add(dd, end, d.score(sc, dd, 0.4), id, BRRG)
 				return
@@ -53,7 +53,7 @@ var _ = def(&builtin{name: "br_rg", ents: []Entity{BRRG}, pos: []string{"rg", "r
 
 var _ = def(&builtin{name: "br_cnh", ents: []Entity{BRCNH}, pos: []string{"cnh", "habilitação", "habilitacao", "carteira de motorista"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(11, 11), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, _, ok := sc.fixed(t, 11, nil)
 			if !ok || allSame(ds) {
 				return
@@ -90,7 +90,7 @@ func pisValid(ds []byte) bool {
 var _ = def(&builtin{name: "br_pis", ents: []Entity{BRPIS}, pos: []string{"pis", "pasep", "nis", "nit"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("3.5.2-1")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(11, 11), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, f, ok := sc.fixed(t, 11, ls)
 			if ok && pisValid(ds) {
 				sc.add(dd, end, d.score(sc, dd, conf2(f, 0.8, 0.3)), id, BRPIS)
@@ -101,7 +101,7 @@ var _ = def(&builtin{name: "br_pis", ents: []Entity{BRPIS}, pos: []string{"pis",
 var _ = def(&builtin{name: "br_cns", ents: []Entity{BRCNS}, pos: []string{"cns", "cartão nacional de saúde", "cartao nacional de saude", "sus"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("3 4 4 4")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(15, 15), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, f, ok := sc.fixed(t, 15, ls)
 			if !ok {
 				return
@@ -139,7 +139,7 @@ var _ = def(&builtin{name: "br_cns", ents: []Entity{BRCNS}, pos: []string{"cns",
 var _ = def(&builtin{name: "br_titulo_eleitor", ents: []Entity{BRTitulo}, pos: []string{"título", "titulo", "eleitor", "eleitoral", "tse"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("4 4 4")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(12, 12), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, _, ok := sc.fixed(t, 12, ls)
 			if !ok {
 				return
@@ -167,7 +167,7 @@ var _ = def(&builtin{name: "br_titulo_eleitor", ents: []Entity{BRTitulo}, pos: [
 
 var _ = def(&builtin{name: "br_renavam", ents: []Entity{BRRenavam}, pos: []string{"renavam", "veículo", "veiculo", "detran", "crlv"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(11, 11), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, _, ok := sc.fixed(t, 11, nil)
 			if !ok || allSame(ds) {
 				return
@@ -185,7 +185,7 @@ var _ = def(&builtin{name: "br_renavam", ents: []Entity{BRRenavam}, pos: []strin
 var _ = def(&builtin{name: "br_cep", ents: []Entity{BRCEP}, pos: []string{"cep", "código postal", "codigo postal", "endereço", "endereco"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("5-3")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(8, 8), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			_, end, f, ok := sc.fixed(t, 8, ls)
 			if ok {
 				sc.add(dd, end, d.score(sc, dd, conf2(f, 0.5, 0.2)), id, BRCEP)
@@ -195,7 +195,7 @@ var _ = def(&builtin{name: "br_cep", ents: []Entity{BRCEP}, pos: []string{"cep",
 
 var _ = def(&builtin{name: "br_placa", ents: []Entity{BRPlaca}, pos: []string{"placa", "veículo", "veiculo", "carro"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(func(sc *scan, w, dd int) {
+		b.onNum(digitRange(4, 4), numLed|letterLed, func(sc *scan, w, dd int) {
 			s := sc.s
 			if dd-w == 3 {
 				if word, ok := sc.word(w); ok && pattern(word, "AAA9A99") {
@@ -215,7 +215,7 @@ var _ = def(&builtin{name: "br_placa", ents: []Entity{BRPlaca}, pos: []string{"p
 
 var _ = def(&builtin{name: "br_pix_key", ents: []Entity{BRPixKey}, pos: []string{"pix", "evp", "chave pix"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(func(sc *scan, w, dd int) {
+		b.onNum(digitRange(0, 63), numLed|letterLed, func(sc *scan, w, dd int) {
 			s := sc.s
 			if dd-w > 7 || sc.past(w+35) {
 				return

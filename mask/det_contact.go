@@ -107,7 +107,7 @@ func urlAt(d *builtin, sc *scan, id, start, end int) {
 
 var _ = def(&builtin{name: "ip_address", ents: []Entity{IPAddress}, pos: []string{"ip", "ipv4", "ipv6", "address", "host", "server"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(func(sc *scan, w, dd int) {
+		b.onNum(digitRange(4, 12), numLed, func(sc *scan, w, dd int) {
 			if w != dd {
 				return
 			}
@@ -241,9 +241,9 @@ func (sc *scan) monthAt(i int) (int, int) {
 }
 
 var _ = def(&builtin{name: "date_time", ents: []Entity{DateTime},
-	pos: []string{"born", "dob", "birth", "birthday", "d.o.b", "date"},
+	pos: []string{"born", "dob", "birth", "birthday", "d.o.b", "date of birth", "geboren", "née", "né le", "nascido", "nato"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(func(sc *scan, w, dd int) {
+		b.onNum(digitRange(0, 63), numLed, func(sc *scan, w, dd int) {
 			if w != dd {
 				return
 			}
@@ -275,7 +275,7 @@ func dateNumeric(d *builtin, sc *scan, id, dd int) {
 	if t.ng >= 1 && t.glen[0] <= 2 {
 		if m, y, end, ok := sc.dayMonthYear(t.gend[0]); ok {
 			if validDate(y, m, num(t.dig[:t.glen[0]])) {
-				sc.add(dd, end, d.score(sc, dd, 0.65), id, DateTime)
+				sc.add(dd, end, d.score(sc, dd, 0.45), id, DateTime)
 			}
 			return
 		}
@@ -320,7 +320,7 @@ func dateNumeric(d *builtin, sc *scan, id, dd int) {
 	if !sc.boundary(end) {
 		return
 	}
-	sc.add(dd, end, d.score(sc, dd, 0.6), id, DateTime)
+	sc.add(dd, end, d.score(sc, dd, 0.4), id, DateTime)
 }
 
 // dayMonthYear parses " March 2024", " of March, 2024", "th March 2024" at i.
@@ -328,8 +328,7 @@ func (sc *scan) dayMonthYear(i int) (m, y, end int, ok bool) {
 	s := sc.s
 	k := i
 	if !sc.past(k + 1) {
-		switch strings.ToLower(s[k : k+2]) {
-		case "st", "nd", "rd", "th":
+		if ordinal(s[k], s[k+1]) {
 			k += 2
 		}
 	}
@@ -394,9 +393,8 @@ func dateMonthFirst(d *builtin, sc *scan, id, start int) {
 	if k-ds == 2 {
 		day = int(s[ds]-'0')*10 + int(s[ds+1]-'0')
 	}
-	if !sc.past(k+1) {
-		switch strings.ToLower(s[k : k+2]) {
-		case "st", "nd", "rd", "th":
+	if !sc.past(k + 1) {
+		if ordinal(s[k], s[k+1]) {
 			k += 2
 		}
 	}
@@ -416,5 +414,11 @@ func dateMonthFirst(d *builtin, sc *scan, id, start int) {
 	if y < 1900 || y > 2100 || !validDate(y, m, day) || !sc.boundary(k+4) {
 		return
 	}
-	sc.add(start, k+4, d.score(sc, start, 0.65), id, DateTime)
+	sc.add(start, k+4, d.score(sc, start, 0.45), id, DateTime)
+}
+
+// ordinal reports whether ab is an English ordinal suffix (st, nd, rd, th).
+func ordinal(a, b byte) bool {
+	a, b = foldByte(a), foldByte(b)
+	return a == 's' && b == 't' || a == 'n' && b == 'd' || a == 'r' && b == 'd' || a == 't' && b == 'h'
 }

@@ -10,7 +10,7 @@ var ccLayouts = lays("4_4_4_4", "4_4_4_1", "4_4_4_2", "4_4_4_3", "4_6_5", "4_6_4
 var _ = def(&builtin{name: "credit_card", ents: []Entity{CreditCard},
 	pos: []string{"card", "credit", "visa", "mastercard", "amex", "cc", "discover", "payment"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(func(sc *scan, w, dd int) {
+		b.onNum(digitRange(13, 19), numLed, func(sc *scan, w, dd int) {
 			if w != dd {
 				return
 			}
@@ -81,7 +81,7 @@ var ibanLen = map[string]int{
 
 var _ = def(&builtin{name: "iban", ents: []Entity{IBAN}, pos: []string{"iban", "account", "bank"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(func(sc *scan, w, dd int) {
+		b.onNum(0, letterLed, func(sc *scan, w, dd int) {
 			if dd-w != 2 {
 				return
 			}
@@ -132,14 +132,16 @@ var _ = def(&builtin{name: "iban", ents: []Entity{IBAN}, pos: []string{"iban", "
 		})
 	}})
 
+var abaLayouts = lays("4-4-1")
+
 var _ = def(&builtin{name: "aba_routing", ents: []Entity{ABARouting}, pos: []string{"routing", "aba", "rtn", "transit", "bank"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(func(sc *scan, w, dd int) {
+		b.onNum(digitRange(9, 9), numLed, func(sc *scan, w, dd int) {
 			if w != dd {
 				return
 			}
 			t := sc.tok(dd)
-			ds, end, _, ok := sc.fixed(t, 9, lays("4-4-1"))
+			ds, end, _, ok := sc.fixed(t, 9, abaLayouts)
 			if !ok {
 				return
 			}
@@ -157,7 +159,7 @@ var _ = def(&builtin{name: "aba_routing", ents: []Entity{ABARouting}, pos: []str
 var _ = def(&builtin{name: "us_bank_number", ents: []Entity{USBankNumber},
 	pos: []string{"account", "acct", "bank account", "checking", "savings", "a/c"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(func(sc *scan, w, dd int) {
+		b.onNum(digitRange(8, 17), numLed, func(sc *scan, w, dd int) {
 			if w != dd {
 				return
 			}
@@ -250,7 +252,7 @@ func bech32Valid(s string) bool {
 
 var _ = def(&builtin{name: "crypto", ents: []Entity{Crypto}, pos: []string{"wallet", "bitcoin", "btc", "ethereum", "eth", "address", "crypto"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(func(sc *scan, w, dd int) {
+		b.onNum(digitRange(0, 63), numLed|letterLed, func(sc *scan, w, dd int) {
 			word, ok := sc.word(w)
 			if !ok {
 				return

@@ -23,7 +23,7 @@ func conf2(formatted bool, f, b float32) float32 {
 var _ = def(&builtin{name: "uk_nhs", ents: []Entity{UKNHS}, pos: []string{"nhs", "health service", "patient"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("3_3_4")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(10, 10), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, f, ok := sc.fixed(t, 10, ls)
 			if !ok || allSame(ds) {
 				return
@@ -41,7 +41,7 @@ var _ = def(&builtin{name: "uk_nhs", ents: []Entity{UKNHS}, pos: []string{"nhs",
 
 var _ = def(&builtin{name: "uk_nino", ents: []Entity{UKNINO}, pos: []string{"national insurance", "nino", "ni number", "ni no"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(func(sc *scan, w, dd int) {
+		b.onNum(digitRange(6, 6), numLed|letterLed, func(sc *scan, w, dd int) {
 			s := sc.s
 			var start, end int
 			var pre string
@@ -105,7 +105,7 @@ var _ = def(&builtin{name: "uk_nino", ents: []Entity{UKNINO}, pos: []string{"nat
 var _ = def(&builtin{name: "au_tfn", ents: []Entity{AUTFN}, pos: []string{"tfn", "tax file"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("3_3_3")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(9, 9), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, f, ok := sc.fixed(t, 9, ls)
 			if !ok || allSame(ds) || weighted(ds, 1, 4, 3, 7, 5, 8, 6, 9, 10)%11 != 0 {
 				return
@@ -117,7 +117,7 @@ var _ = def(&builtin{name: "au_tfn", ents: []Entity{AUTFN}, pos: []string{"tfn",
 var _ = def(&builtin{name: "au_abn", ents: []Entity{AUABN}, pos: []string{"abn", "business number"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("2_3_3_3")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(11, 11), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, f, ok := sc.fixed(t, 11, ls)
 			if !ok || ds[0] == 0 {
 				return
@@ -135,7 +135,7 @@ var _ = def(&builtin{name: "au_abn", ents: []Entity{AUABN}, pos: []string{"abn",
 var _ = def(&builtin{name: "au_acn", ents: []Entity{AUACN}, pos: []string{"acn", "company number"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("3_3_3")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(9, 9), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, f, ok := sc.fixed(t, 9, ls)
 			if !ok || allSame(ds) {
 				return
@@ -150,7 +150,7 @@ var _ = def(&builtin{name: "au_acn", ents: []Entity{AUACN}, pos: []string{"acn",
 var _ = def(&builtin{name: "au_medicare", ents: []Entity{AUMedicare}, pos: []string{"medicare"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("4_5_1", "4_5_1_1")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(10, 11), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, f, ok := sc.fixed(t, 10, ls)
 			if !ok {
 				ds, end, f, ok = sc.fixed(t, 11, nil)
@@ -167,7 +167,7 @@ var _ = def(&builtin{name: "au_medicare", ents: []Entity{AUMedicare}, pos: []str
 var _ = def(&builtin{name: "in_aadhaar", ents: []Entity{INAadhaar}, pos: []string{"aadhaar", "aadhar", "uidai", "uid"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("4_4_4")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(12, 12), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, f, ok := sc.fixed(t, 12, ls)
 			if !ok || ds[0] < 2 || allSame(ds) || !verhoeff(ds) {
 				return
@@ -186,7 +186,7 @@ func wordDetector(fn func(sc *scan, w, dd int, word string)) numFn {
 
 var _ = def(&builtin{name: "in_pan", ents: []Entity{INPAN}, pos: []string{"pan", "permanent account", "income tax"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNum(0, letterLed, wordDetector(func(sc *scan, w, dd int, word string) {
 			if dd-w == 5 && pattern(word, "AAAAA9999A") && strings.IndexByte("PCHFATBLJG", word[3]) >= 0 {
 				sc.add(w, w+10, d.score(sc, w, 0.7), id, INPAN)
 			}
@@ -195,7 +195,7 @@ var _ = def(&builtin{name: "in_pan", ents: []Entity{INPAN}, pos: []string{"pan",
 
 var _ = def(&builtin{name: "in_passport", ents: []Entity{INPassport}, pos: []string{"passport"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNum(0, letterLed, wordDetector(func(sc *scan, w, dd int, word string) {
 			if pattern(word, "A9999999") && strings.IndexByte("QXZ", word[0]) < 0 && word[1] != '0' {
 				sc.add(w, w+8, d.score(sc, w, 0.2), id, INPassport)
 			}
@@ -206,7 +206,7 @@ var inStates = "AN AP AR AS BR CH CG DD DL DN GA GJ HR HP JK JH KA KL LA LD MP M
 
 var _ = def(&builtin{name: "in_vehicle_registration", ents: []Entity{INVehicleRegistration}, pos: []string{"vehicle", "registration", "car", "number plate", "rc"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(func(sc *scan, w, dd int) {
+		b.onNum(digitRange(1, 2), numLed|letterLed, func(sc *scan, w, dd int) {
 			s := sc.s
 			start := w
 			var sep byte
@@ -265,7 +265,7 @@ var _ = def(&builtin{name: "in_vehicle_registration", ents: []Entity{INVehicleRe
 
 var _ = def(&builtin{name: "in_voter", ents: []Entity{INVoter}, pos: []string{"voter", "epic", "election"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNum(0, letterLed, wordDetector(func(sc *scan, w, dd int, word string) {
 			if pattern(word, "AAA9999999") {
 				sc.add(w, w+10, d.score(sc, w, 0.3), id, INVoter)
 			}
@@ -281,7 +281,7 @@ func b36(c byte) int {
 
 var _ = def(&builtin{name: "in_gstin", ents: []Entity{INGSTIN}, pos: []string{"gst", "gstin"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNum(digitRange(2, 2), numLed, wordDetector(func(sc *scan, w, dd int, word string) {
 			if w != dd || len(word) != 15 || !pattern(word[:12], "99AAAAA9999A") || word[13] != 'Z' {
 				return
 			}
@@ -310,7 +310,7 @@ var cfOdd = [36]int{1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 1, 0, 5, 7, 9, 13, 15, 17
 
 var _ = def(&builtin{name: "it_fiscal_code", ents: []Entity{ITFiscalCode}, pos: []string{"codice fiscale", "cf", "fiscal"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNum(0, letterLed, wordDetector(func(sc *scan, w, dd int, word string) {
 			if len(word) != 16 || dd-w < 6 || !allUpper(word[:6]) || !isUpper(word[8]) || !isUpper(word[11]) || !isUpper(word[15]) {
 				return
 			}
@@ -349,7 +349,7 @@ var _ = def(&builtin{name: "it_fiscal_code", ents: []Entity{ITFiscalCode}, pos: 
 
 var _ = def(&builtin{name: "it_vat_code", ents: []Entity{ITVATCode}, pos: []string{"partita iva", "p.iva", "p. iva", "piva", "iva", "vat"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(func(sc *scan, w, dd int) {
+		b.onNum(digitRange(11, 11), numLed|letterLed, func(sc *scan, w, dd int) {
 			word, ok := sc.word(w)
 			if !ok {
 				return
@@ -374,7 +374,7 @@ var _ = def(&builtin{name: "it_vat_code", ents: []Entity{ITVATCode}, pos: []stri
 
 var _ = def(&builtin{name: "it_identity_card", ents: []Entity{ITIdentityCard}, pos: []string{"carta d'identità", "carta di identità", "carta d'identita", "identity card", "documento", "cie", "id card"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNum(0, letterLed, wordDetector(func(sc *scan, w, dd int, word string) {
 			switch {
 			case pattern(word, "AA99999AA"):
 				sc.add(w, w+9, d.score(sc, w, 0.4), id, ITIdentityCard)
@@ -386,7 +386,7 @@ var _ = def(&builtin{name: "it_identity_card", ents: []Entity{ITIdentityCard}, p
 
 var _ = def(&builtin{name: "it_driver_license", ents: []Entity{ITDriverLicense}, pos: []string{"patente", "driver", "license", "licence"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNum(0, letterLed, wordDetector(func(sc *scan, w, dd int, word string) {
 			if pattern(word, "AA9999999A") || pattern(word, "A99999999A") {
 				sc.add(w, w+10, d.score(sc, w, 0.3), id, ITDriverLicense)
 			}
@@ -395,7 +395,7 @@ var _ = def(&builtin{name: "it_driver_license", ents: []Entity{ITDriverLicense},
 
 var _ = def(&builtin{name: "it_passport", ents: []Entity{ITPassport}, pos: []string{"passaporto", "passport"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNum(0, letterLed, wordDetector(func(sc *scan, w, dd int, word string) {
 			if pattern(word, "AA9999999") {
 				sc.add(w, w+9, d.score(sc, w, 0.2), id, ITPassport)
 			}
@@ -408,7 +408,7 @@ const esLetters = "TRWAGMYFPDXBNJZSQVHLCKE"
 
 var _ = def(&builtin{name: "es_nif", ents: []Entity{ESNIF}, pos: []string{"dni", "nif", "documento"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(8, 8), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			if t.glen[0] != 8 || t.ng != 1 {
 				return
 			}
@@ -429,7 +429,7 @@ var _ = def(&builtin{name: "es_nif", ents: []Entity{ESNIF}, pos: []string{"dni",
 
 var _ = def(&builtin{name: "es_nie", ents: []Entity{ESNIE}, pos: []string{"nie", "extranjero"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNum(0, letterLed, wordDetector(func(sc *scan, w, dd int, word string) {
 			if !pattern(word, "A9999999A") || strings.IndexByte("XYZ", word[0]) < 0 {
 				return
 			}
@@ -445,7 +445,7 @@ var _ = def(&builtin{name: "es_nie", ents: []Entity{ESNIE}, pos: []string{"nie",
 
 var _ = def(&builtin{name: "sg_fin", ents: []Entity{SGFIN}, pos: []string{"nric", "fin", "ic"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNum(0, letterLed, wordDetector(func(sc *scan, w, dd int, word string) {
 			if !pattern(word, "A9999999A") || strings.IndexByte("STFGM", word[0]) < 0 {
 				return
 			}
@@ -476,7 +476,7 @@ var _ = def(&builtin{name: "sg_fin", ents: []Entity{SGFIN}, pos: []string{"nric"
 
 var _ = def(&builtin{name: "sg_uen", ents: []Entity{SGUEN}, pos: []string{"uen", "entity number", "acra"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNum(digitRange(8, 9), numLed|letterLed, wordDetector(func(sc *scan, w, dd int, word string) {
 			switch {
 			case w == dd && pattern(word, "99999999A"):
 				sc.add(w, w+9, d.score(sc, w, 0.25), id, SGUEN)

@@ -4,7 +4,7 @@ package mask
 
 var _ = def(&builtin{name: "pl_pesel", ents: []Entity{PLPESEL}, pos: []string{"pesel"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(11, 11), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, _, ok := sc.fixed(t, 11, nil)
 			if !ok || (10-weighted(ds, 1, 3, 7, 9, 1, 3, 7, 9, 1, 3)%10)%10 != int(ds[10]) {
 				return
@@ -33,7 +33,7 @@ var _ = def(&builtin{name: "pl_pesel", ents: []Entity{PLPESEL}, pos: []string{"p
 var _ = def(&builtin{name: "kr_rrn", ents: []Entity{KRRRN}, pos: []string{"rrn", "resident registration", "주민등록번호", "주민번호"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("6-7")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(13, 13), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, f, ok := sc.fixed(t, 13, ls)
 			if !ok || ds[6] < 1 || ds[6] > 8 {
 				return
@@ -56,7 +56,7 @@ const hetuChecks = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 
 var _ = def(&builtin{name: "fi_personal_identity_code", ents: []Entity{FIHETU}, pos: []string{"henkilötunnus", "hetu", "personal identity code", "sotu"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(6, 6), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			s := sc.s
 			if sc.past(dd + 10) {
 				return
@@ -93,7 +93,7 @@ var _ = def(&builtin{name: "fi_personal_identity_code", ents: []Entity{FIHETU}, 
 var _ = def(&builtin{name: "th_tnin", ents: []Entity{THTNIN}, pos: []string{"thai", "national id", "citizen id", "บัตรประชาชน"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("1-4-5-2-1", "1 4 5 2 1")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(13, 13), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, f, ok := sc.fixed(t, 13, ls)
 			if !ok || ds[0] < 1 || ds[0] > 8 {
 				return
@@ -107,7 +107,7 @@ var _ = def(&builtin{name: "th_tnin", ents: []Entity{THTNIN}, pos: []string{"tha
 
 var _ = def(&builtin{name: "cn_id_card", ents: []Entity{CNIDCard}, pos: []string{"身份证", "resident identity", "id card", "chinese id"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNum(digitRange(17, 17), numLed, wordDetector(func(sc *scan, w, dd int, word string) {
 			if w != dd || len(word) != 18 || !allDigits(word[:17]) {
 				return
 			}
@@ -125,7 +125,7 @@ var _ = def(&builtin{name: "cn_id_card", ents: []Entity{CNIDCard}, pos: []string
 var _ = def(&builtin{name: "de_tax_id", ents: []Entity{DETaxID}, pos: []string{"steuer", "steuerid", "steuer-id", "idnr", "identifikationsnummer", "steueridentifikationsnummer", "tax id", "tin"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("2 3 3 3")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(11, 11), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, f, ok := sc.fixed(t, 11, ls)
 			if !ok || ds[0] == 0 {
 				return
@@ -160,7 +160,7 @@ func deIDValue(c byte) int {
 
 var _ = def(&builtin{name: "de_id_card", ents: []Entity{DEIDCard}, pos: []string{"personalausweis", "ausweis", "ausweisnummer", "id card", "identity card"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNum(0, letterLed, wordDetector(func(sc *scan, w, dd int, word string) {
 			if (len(word) != 9 && len(word) != 10) || w == dd {
 				return
 			}
@@ -200,7 +200,7 @@ func indexByte(s string, c byte) int {
 var _ = def(&builtin{name: "fr_nir", ents: []Entity{FRNIR}, pos: []string{"sécurité sociale", "securite sociale", "sécu", "nir", "insee", "carte vitale"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("1_2_2_2_3_3_2")
-		b.onNumeric(numericOnly(func(sc *scan, t *numTok, dd int) {
+		b.onNum(digitRange(15, 15), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, f, ok := sc.fixed(t, 15, ls)
 			if !ok || len(ds) != 15 || (ds[0] != 1 && ds[0] != 2 && ds[0] != 7 && ds[0] != 8) {
 				return

@@ -15,7 +15,7 @@ var _ = def(&builtin{name: "phone", ents: []Entity{Phone},
 	pos: []string{"phone", "tel", "telephone", "mobile", "cell", "call", "fax", "whatsapp", "contact", "sms", "telefone", "telefon", "téléphone", "celular"},
 	neg: []string{"order", "invoice", "tracking", "ref", "account", "acct", "ssn", "card", "routing"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumeric(func(sc *scan, w, dd int) {
+		b.onNum(digitRange(8, 13), numLed, func(sc *scan, w, dd int) {
 			if w != dd {
 				return
 			}

@@ -428,7 +428,9 @@ func (sc *scan) assignedValue(i int, strict bool) (vs, ve int, ok bool) {
 		return vs, e, e > vs
 	}
 	vs = k
-	e, over = sc.span(vs, func(c byte) bool { return c > ' ' && c != '"' && c != '\'' && c != ',' && c != ';' && c != '<' && c != '>' && c != ')' && c != ']' && c != '}' }, 256)
+	e, over = sc.span(vs, func(c byte) bool {
+		return c > ' ' && c != '"' && c != '\'' && c != ',' && c != ';' && c != '<' && c != '>' && c != ')' && c != ']' && c != '}'
+	}, 256)
 	if over {
 		return 0, 0, false
 	}

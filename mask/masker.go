@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"log/slog"
+	"strings"
 	"unsafe"
 )
 
@@ -49,15 +50,15 @@ func (m *Masker) String(s, loc string) (string, Summary) {
 		return s, Summary{}
 	}
 	m.p.filter(sc)
-	var buf [8]Match
-	ms := resolve(sc.cands, m.p.minConf, m.p.plan.names, buf[:0])
-	putScan(sc)
-	if len(ms) == 0 {
+	sc.ms = resolve(sc.cands, m.p.minConf, m.p.plan.names, sc.ms[:0])
+	if len(sc.ms) == 0 {
+		putScan(sc)
 		return s, Summary{}
 	}
 	var sum Summary
-	out := make([]byte, 0, len(s)+16*len(ms))
-	out = m.appendMasked(out, s, 0, len(s), ms, loc, &sum)
+	out := make([]byte, 0, len(s)+16*len(sc.ms))
+	out = m.appendMasked(out, s, 0, len(s), sc.ms, loc, &sum)
+	putScan(sc)
 	return unsafe.String(unsafe.SliceData(out), len(out)), sum
 }
 
@@ -126,7 +127,7 @@ func (m *Masker) replace(dst []byte, e Entity, v string, st strategy) ([]byte, S
 			dst = append(dst, "_TK_"...)
 			dst = tokenLetters(dst, h[:], tokenLen)
 			dst = append(dst, '>')
-			if err := m.e.vault.Put(m.ctx, m.tenant, string(dst[start:]), v, m.e.ttl); err == nil {
+			if err := m.e.vault.Put(m.ctx, m.tenant, string(dst[start:]), strings.Clone(v), m.e.ttl); err == nil {
 				return dst, Tokenize
 			}
 			dst = dst[:start]

@@ -4,14 +4,15 @@ package mask
 // 1111 1111", "123-45-6789", "12.345.678/0001-95". It is parsed once per
 // trigger and shared by the numeric detectors.
 type numTok struct {
-	nd   int      // digits
-	dig  [40]byte // digit values
-	ng   int      // groups
-	glen [20]uint8
-	gend [20]int  // byte offset after each group
-	gsep [20]byte // separator before group g (0 for the first)
-	more  bool    // the token goes on beyond what was parsed
-	short bool    // parsing needed bytes past the end of the buffer
+	nd    int      // digits
+	dig   [40]byte // digit values
+	ng    int      // groups
+	glen  [20]uint8
+	gend  [20]int  // byte offset after each group
+	gsep  [20]byte // separator before group g (0 for the first)
+	more  bool     // the token goes on beyond what was parsed
+	short bool     // parsing needed bytes past the end of the buffer
+	cum   uint64   // bit n set: a group boundary falls after n digits
 }
 
 func isNumSep(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == '/' }
@@ -26,29 +27,33 @@ func (sc *scan) tok(d int) *numTok {
 		return t
 	}
 	sc.numAt = d
-	*t = numTok{}
 	saved := sc.short
 	sc.short = false
-	defer func() {
-		t.short = sc.short
-		sc.short = saved || t.short
-	}()
+	sc.parseTok(t, d)
+	t.short = sc.short
+	sc.short = saved || t.short
+	return t
+}
+
+func (sc *scan) parseTok(t *numTok, d int) {
+	t.nd, t.ng, t.more, t.short, t.cum = 0, 0, false, false, 0
 	s := sc.s
 	i := d
 	sep := byte(0)
 	for {
 		if t.ng == len(t.glen) {
 			t.more = true
-			return t
+			return
 		}
 		g := t.ng
 		t.gsep[g] = sep
+		t.glen[g] = 0
 		for !sc.past(i) && isDigit(s[i]) {
 			if t.nd == len(t.dig) {
 				t.more = true
 				t.ng++
 				t.gend[g] = i
-				return t
+				return
 			}
 			t.dig[t.nd] = s[i] - '0'
 			t.nd++
@@ -57,13 +62,13 @@ func (sc *scan) tok(d int) *numTok {
 		}
 		t.gend[g] = i
 		t.ng++
+		t.cum |= 1 << t.nd
 		if sc.past(i) || !isNumSep(s[i]) || sc.past(i+1) || !isDigit(s[i+1]) {
-			return t
+			return
 		}
 		sep = s[i]
 		i++
 	}
-	// unreachable
 }
 
 // digits returns the digit values of groups [0,k).

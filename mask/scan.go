@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // Byte classes that start candidate work in the scan loop. Everything else
@@ -39,7 +40,11 @@ type plan struct {
 	names   []string // detector id -> name
 	dets    []Detector
 	class   [256]uint8
-	numeric []numFn
+	numeric []numReg
+	// numeric callbacks by digit count of a digit-led token, and for
+	// letter-led tokens
+	numRegs    []numReg
+	letterRegs []numFn
 	at      []posFn
 	phone   []posFn
 	colon   []posFn
@@ -59,8 +64,40 @@ type genericDet struct {
 // planBuilder is handed to native detectors so they can register triggers.
 type planBuilder struct{ p *plan }
 
-func (b *planBuilder) onNumeric(fn numFn) { b.p.numeric = append(b.p.numeric, fn) }
-func (b *planBuilder) onAt(fn posFn)      { b.p.at = append(b.p.at, fn); b.p.class['@'] |= tcAt }
+// onNumeric registers fn for every token start (digit-led or letter-led).
+func (b *planBuilder) onNumeric(fn numFn) { b.onNum(digitRange(0, 63), numLed|letterLed, fn) }
+
+// onNum registers fn for token starts of the given kinds. A digit-led
+// token is handed to fn only when one of its group boundaries falls after
+// a digit count in digits (a bit set, see digitRange).
+func (b *planBuilder) onNum(digits uint64, kinds uint8, fn numFn) {
+	b.p.numeric = append(b.p.numeric, numReg{fn: fn, digits: digits, kinds: kinds})
+}
+
+// digitRange is the bit set of digit counts lo..hi (0..63 means any token).
+func digitRange(lo, hi int) uint64 {
+	if lo == 0 && hi == 63 {
+		return ^uint64(0)
+	}
+	var m uint64
+	for i := lo; i <= hi && i < 64; i++ {
+		m |= 1 << i
+	}
+	return m
+}
+
+const (
+	numLed    uint8 = 1
+	letterLed uint8 = 2
+)
+
+type numReg struct {
+	fn     numFn
+	digits uint64
+	kinds  uint8
+}
+
+func (b *planBuilder) onAt(fn posFn) { b.p.at = append(b.p.at, fn); b.p.class['@'] |= tcAt }
 func (b *planBuilder) onPhone(fn posFn) {
 	b.p.phone = append(b.p.phone, fn)
 	b.p.class['+'] |= tcPhone
@@ -101,6 +138,16 @@ func newPlan(dets []Detector) *plan {
 			p.maxGen = max(p.maxGen, 256)
 		}
 	}
+	for _, r := range p.numeric {
+		if r.kinds&numLed != 0 {
+			p.numRegs = append(p.numRegs, r)
+		}
+	}
+	for _, r := range p.numeric {
+		if r.kinds&letterLed != 0 {
+			p.letterRegs = append(p.letterRegs, r.fn)
+		}
+	}
 	lits := make([]string, len(p.anchors))
 	for i, a := range p.anchors {
 		lits[i] = a.lit
@@ -132,12 +179,19 @@ type scan struct {
 	eof   bool
 	p     *plan
 	cands []cand
-	short bool // a matcher needed a byte past the end of a non-final buffer
-	trig  int  // trigger being processed
-	need  int  // earliest trigger whose result is incomplete
-	work  int  // work units, for the linearity fuzz target
-	num   numTok
-	numAt int
+	ms    []Match // resolved matches (scratch)
+	// lower-cased context window before ctxPos
+	ctxPos int
+	ctxLen int
+	ctxWin [48]byte
+	// bit set of the first two bytes of each word in the window
+	ctxBloom uint64
+	short  bool // a matcher needed a byte past the end of a non-final buffer
+	trig   int  // trigger being processed
+	need   int  // earliest trigger whose result is incomplete
+	work   int  // work units, for the linearity fuzz target
+	num    numTok
+	numAt  int
 	// word cache: the alphanumeric word at wAt
 	wAt, wEnd int
 	wOK       bool
@@ -172,6 +226,7 @@ func (sc *scan) reset(p *plan, s string, eof bool) {
 	sc.work = 0
 	sc.numAt = -1
 	sc.wAt = -1
+	sc.ctxPos = -1
 	sc.pemFrom, sc.pemEnd = -2, -1
 	sc.runFrom, sc.runEnd = -1, -1
 }
@@ -238,7 +293,10 @@ func (sc *scan) run(from int) int {
 		if limit < from {
 			limit = from
 		}
-		// Drop what this round cannot vouch for.
+	}
+	if from > 0 || limit < n {
+		// Keep what this round vouches for: earlier triggers were handled
+		// by an earlier round, later ones are rescanned by the next.
 		k := 0
 		for _, c := range sc.cands {
 			if c.trig >= from && c.trig < limit {
@@ -309,10 +367,28 @@ func (sc *scan) fire(i int, k uint8) {
 	if k&tcDigit != 0 {
 		w, ok := sc.numericStart(i)
 		if ok {
-			for _, fn := range sc.p.numeric {
+			if w == i {
 				sc.trig = w
-				fn(sc, w, i)
+				t := sc.tok(i)
 				sc.settle()
+				cum := t.cum
+				if t.more {
+					cum = 1 << 63
+				}
+				for _, r := range sc.p.numRegs {
+					if r.digits&cum == 0 {
+						continue
+					}
+					sc.trig = w
+					r.fn(sc, w, i)
+					sc.settle()
+				}
+			} else {
+				for _, fn := range sc.p.letterRegs {
+					sc.trig = w
+					fn(sc, w, i)
+					sc.settle()
+				}
 			}
 		}
 	}
@@ -425,42 +501,45 @@ func (sc *scan) tryRegex(d *regexDetector, id, i int) {
 }
 
 // ctx reports whether one of words (lower-case) occurs in the 48 bytes
-// before pos, starting on a word boundary.
+// before pos, starting on a word boundary. The lower-cased window is cached
+// per position: several detectors score the same candidate start.
 func (sc *scan) ctx(pos int, words []string) bool {
 	lo := max(0, pos-48)
-	var buf [48]byte
-	w := buf[:pos-lo]
-	for i := lo; i < pos; i++ {
-		w[i-lo] = foldByte(sc.s[i])
+	if sc.ctxPos != pos {
+		sc.ctxPos = pos
+		n := pos - lo
+		var bloom uint64
+		prevLetter := lo > 0 && isLetter(sc.s[lo-1])
+		for i := 0; i < n; i++ {
+			c := foldByte(sc.s[lo+i])
+			sc.ctxWin[i] = c
+			letter := isLetter(c)
+			if !prevLetter && i+1 < n {
+				bloom |= 1 << ctxBit(c, foldByte(sc.s[lo+i+1]))
+			}
+			prevLetter = letter
+		}
+		sc.ctxLen = n
+		sc.ctxBloom = bloom
 	}
+	w := unsafe.String(&sc.ctxWin[0], sc.ctxLen)
 	for _, word := range words {
+		if len(word) < 2 || sc.ctxBloom&(1<<ctxBit(word[0], word[1])) == 0 {
+			continue
+		}
 		for off := 0; off+len(word) <= len(w); {
-			k := indexBytes(w[off:], word)
+			k := strings.Index(w[off:], word)
 			if k < 0 {
 				break
 			}
 			at := off + k
-			if (at == 0 && lo == 0) || (at > 0 && !isLetter(w[at-1])) || (at == 0 && !isLetter(sc.s[lo-1])) {
+			if at > 0 && !isLetter(w[at-1]) || at == 0 && (lo == 0 || !isLetter(sc.s[lo-1])) {
 				return true
 			}
 			off = at + 1
 		}
 	}
 	return false
-}
-
-func indexBytes(b []byte, s string) int {
-	n := len(s)
-	if n == 0 || n > len(b) {
-		return -1
-	}
-	c := s[0]
-	for i := 0; i+n <= len(b); i++ {
-		if b[i] == c && string(b[i:i+n]) == s {
-			return i
-		}
-	}
-	return -1
 }
 
 // resolve turns candidates into matches: candidates below minConf are
@@ -562,3 +641,5 @@ func planFor(d native) *plan {
 	p, _ := soloPlans.LoadOrStore(d, newPlan([]Detector{d}))
 	return p.(*plan)
 }
+
+func ctxBit(a, b byte) uint { return uint(a*31+b) & 63 }
