@@ -584,3 +584,25 @@ func TestBacklogBoundFailsClosed(t *testing.T) {
 	assert.ErrorContains(t, err, "WithBacklog")
 	l.Close()
 }
+
+func tlogRecordHash(d []byte) tlog.Hash { return tlog.RecordHash(d) }
+
+// fullTreeRoot computes a tree root the long way, with tlog's stored hashes.
+func fullTreeRoot(leaves [][]byte) (tlog.Hash, error) {
+	var stored []tlog.Hash
+	r := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = stored[x]
+		}
+		return out, nil
+	})
+	for i, d := range leaves {
+		hs, err := tlog.StoredHashes(int64(i), d, r)
+		if err != nil {
+			return tlog.Hash{}, err
+		}
+		stored = append(stored, hs...)
+	}
+	return tlog.TreeHash(int64(len(leaves)), r)
+}
