@@ -54,6 +54,7 @@ func (e *LineError) Is(target error) bool {
 	return target == ErrMalformedLine
 }
 
+// Unwrap returns what is wrong with a malformed line.
 func (e *LineError) Unwrap() error { return e.Err }
 
 // PrunedHash is what retention keeps of one pruned record: its RFC 6962

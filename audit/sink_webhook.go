@@ -64,6 +64,7 @@ func (e *WebhookError) Error() string {
 	return fmt.Sprintf("audit: webhook sink: %d attempt(s): HTTP %d: %s", e.Attempts, e.StatusCode, e.Body)
 }
 
+// Unwrap returns the network error, if any.
 func (e *WebhookError) Unwrap() error { return e.Err }
 
 // WebhookSink POSTs signed batches of records to a receiver, which checks
@@ -317,6 +318,7 @@ func NewWebhookReceiver(secret []byte, sink Sink) (*WebhookReceiver, error) {
 	return &WebhookReceiver{secret: bytes.Clone(secret), sink: sink}, nil
 }
 
+// ServeHTTP verifies one batch and stores it; see WebhookReceiver.
 func (h *WebhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
