@@ -73,20 +73,132 @@ type textField struct {
 }
 
 // fields collects textFields from a decoded JSON document.
-type fields []textField
+type fields struct {
+	list []textField
+	canonizer
+}
 
 // str adds m[key] when it is a string.
 func (fs *fields) str(m map[string]any, key, loc string) {
 	if s, ok := m[key].(string); ok {
-		*fs = append(*fs, textField{loc: loc, text: s, set: func(v string) { m[key] = v }})
+		fs.list = append(fs.list, textField{loc: loc, text: s, set: func(v string) { m[key] = v }})
 	}
 }
 
 // elem adds a[i] when it is a string.
 func (fs *fields) elem(a []any, i int, loc string) {
 	if s, ok := a[i].(string); ok {
-		*fs = append(*fs, textField{loc: loc, text: s, set: func(v string) { a[i] = v }})
+		fs.list = append(fs.list, textField{loc: loc, text: s, set: func(v string) { a[i] = v }})
 	}
+}
+
+// canonizer reads JSON objects the way encoding/json fills structs:
+// member names match case-insensitively. Every object the transport reads
+// goes through obj, which renames a case variant of a name the transport
+// knows (such as "Content") to that name, so that what is masked is what a
+// Go client decodes. Two members matching one name make the document
+// ambiguous: err is set and the document must be refused.
+type canonizer struct{ err error }
+
+// obj returns v as an object, canonicalised.
+func (c *canonizer) obj(v any) (map[string]any, bool) {
+	m, ok := v.(map[string]any)
+	if ok {
+		if err := canon(m); err != nil && c.err == nil {
+			c.err = err
+		}
+	}
+	return m, ok
+}
+
+// knownKeys are the member names the transport reads.
+var knownKeys = []string{
+	"arguments", "choices", "completion_tokens", "content", "delta", "description", "error",
+	"finish_reason", "function", "function_call", "functions", "index", "input", "input_tokens",
+	"instructions", "logprobs", "max_completion_tokens", "max_output_tokens", "max_tokens",
+	"message", "messages", "metadata", "model", "output", "output_text", "output_tokens",
+	"prompt", "prompt_tokens", "reasoning_content", "refusal", "status", "stream", "suffix",
+	"summary", "text", "tool_calls", "tools", "usage", "user",
+}
+
+type rename struct{ from, to string }
+
+// canon renames in m the members whose names match a known name the way
+// encoding/json matches them (strings.EqualFold) to that name.
+func canon(m map[string]any) error {
+	var renames []rename
+	for k := range m {
+		if plainKey(k) {
+			continue
+		}
+		for _, known := range knownKeys {
+			if strings.EqualFold(k, known) {
+				renames = append(renames, rename{k, known})
+				break
+			}
+		}
+	}
+	for _, r := range renames {
+		if _, dup := m[r.to]; dup {
+			return fmt.Errorf("ambiguous JSON object: members %q and %q", r.from, r.to)
+		}
+		m[r.to] = m[r.from]
+		delete(m, r.from)
+	}
+	// A text the transport would skip for its type must not reach a client
+	// that decodes it anyway.
+	for _, e := range shapes {
+		v, ok := m[e.key]
+		if !ok || v == nil {
+			continue
+		}
+		fits := false
+		switch v.(type) {
+		case string:
+			fits = e.kinds&kString != 0
+		case []any:
+			fits = e.kinds&kArray != 0
+		case map[string]any:
+			fits = e.kinds&kObject != 0
+		case json.Number:
+			fits = e.kinds&kNumber != 0
+		}
+		if !fits {
+			return fmt.Errorf("member %q has an unexpected type %T", e.key, v)
+		}
+	}
+	return nil
+}
+
+const (
+	kString = 1 << iota
+	kArray
+	kObject
+	kNumber
+)
+
+// shapes are the JSON types the members that lead to texts may have
+// (null aside) wherever they appear.
+var shapes = []struct {
+	key   string
+	kinds int
+}{
+	{"choices", kArray}, {"tool_calls", kArray}, {"messages", kArray},
+	{"delta", kObject}, {"message", kObject}, {"function", kObject}, {"function_call", kObject},
+	{"content", kString | kArray}, {"refusal", kString}, {"reasoning_content", kString},
+	{"arguments", kString}, {"index", kNumber},
+}
+
+// plainKey reports whether k is lower-case ASCII letters, digits and
+// underscores: such a name matches no other known name case-insensitively.
+func plainKey(k string) bool {
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // content adds a message content: a string, or an array of parts whose
@@ -98,7 +210,7 @@ func (fs *fields) content(m map[string]any, key, loc string) (media int) {
 		fs.str(m, key, loc)
 	case []any:
 		for j, pv := range v {
-			part, ok := pv.(map[string]any)
+			part, ok := fs.obj(pv)
 			if !ok {
 				fs.elem(v, j, fmt.Sprintf("%s[%d]", loc, j))
 				continue
@@ -169,6 +281,9 @@ func parseRequest(ep endpoint, urlPath string, body []byte) (*request, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: llm: request body is not a JSON object: %v", ragguard.ErrInvalidCall, err)
 		}
+		if err := canon(doc); err != nil {
+			return nil, fmt.Errorf("%w: llm: request body: %v", ragguard.ErrInvalidCall, err)
+		}
 		r.doc = doc
 	}
 	doc := r.doc
@@ -182,7 +297,7 @@ func parseRequest(ep endpoint, urlPath string, body []byte) (*request, error) {
 	case epChat:
 		msgs, _ := doc["messages"].([]any)
 		for i, mv := range msgs {
-			m, ok := mv.(map[string]any)
+			m, ok := fs.obj(mv)
 			if !ok {
 				continue
 			}
@@ -211,7 +326,7 @@ func parseRequest(ep endpoint, urlPath string, body []byte) (*request, error) {
 			fs.str(doc, "input", "input")
 		case []any:
 			for i, v := range in {
-				if part, ok := v.(map[string]any); ok {
+				if part, ok := fs.obj(v); ok {
 					if _, ok := part["text"].(string); ok {
 						fs.str(part, "text", "input["+strconv.Itoa(i)+"].text")
 					} else {
@@ -230,7 +345,7 @@ func parseRequest(ep endpoint, urlPath string, body []byte) (*request, error) {
 			fs.str(doc, "input", "input")
 		case []any:
 			for i, v := range in {
-				item, ok := v.(map[string]any)
+				item, ok := fs.obj(v)
 				if !ok {
 					fs.elem(in, i, "input["+strconv.Itoa(i)+"]")
 					continue
@@ -247,7 +362,7 @@ func parseRequest(ep endpoint, urlPath string, body []byte) (*request, error) {
 		walkStrings(fs, doc, "")
 	}
 	fs.str(doc, "user", "user")
-	if md, ok := doc["metadata"].(map[string]any); ok && ep != epExtra {
+	if md, ok := doc["metadata"].(map[string]any); ok && ep != epExtra { // keys are the caller's: no canonicalisation
 		for _, k := range slices.Sorted(maps.Keys(md)) {
 			fs.str(md, k, "metadata."+k)
 		}
@@ -273,8 +388,11 @@ func parseRequest(ep endpoint, urlPath string, body []byte) (*request, error) {
 	if model != "" {
 		r.call.Resources = []string{model}
 	}
-	r.call.Inputs = make([]ragguard.Input, len(r.fields))
-	for i, f := range r.fields {
+	if r.fields.err != nil {
+		return nil, fmt.Errorf("%w: llm: request body: %v", ragguard.ErrInvalidCall, r.fields.err)
+	}
+	r.call.Inputs = make([]ragguard.Input, len(r.fields.list))
+	for i, f := range r.fields.list {
 		r.call.Inputs[i] = ragguard.Input{Location: f.loc, Text: f.text}
 	}
 	return r, nil
@@ -284,12 +402,12 @@ func parseRequest(ep endpoint, urlPath string, body []byte) (*request, error) {
 func toolCalls(fs *fields, m map[string]any, base string) {
 	tcs, _ := m["tool_calls"].([]any)
 	for j, tv := range tcs {
-		tc, _ := tv.(map[string]any)
-		if fn, ok := tc["function"].(map[string]any); ok {
+		tc, _ := fs.obj(tv)
+		if fn, ok := fs.obj(tc["function"]); ok {
 			fs.str(fn, "arguments", fmt.Sprintf("%s.tool_calls[%d].function.arguments", base, j))
 		}
 	}
-	if fn, ok := m["function_call"].(map[string]any); ok {
+	if fn, ok := fs.obj(m["function_call"]); ok {
 		fs.str(fn, "arguments", base+".function_call.arguments")
 	}
 }
@@ -300,8 +418,8 @@ func toolCalls(fs *fields, m map[string]any, base string) {
 func tools(fs *fields, doc map[string]any) {
 	ts, _ := doc["tools"].([]any)
 	for k, tv := range ts {
-		t, _ := tv.(map[string]any)
-		if fn, ok := t["function"].(map[string]any); ok {
+		t, _ := fs.obj(tv)
+		if fn, ok := fs.obj(t["function"]); ok {
 			fs.str(fn, "description", fmt.Sprintf("tools[%d].function.description", k))
 		} else if t != nil {
 			fs.str(t, "description", fmt.Sprintf("tools[%d].description", k))
@@ -309,7 +427,7 @@ func tools(fs *fields, doc map[string]any) {
 	}
 	fns, _ := doc["functions"].([]any)
 	for k, fv := range fns {
-		if fn, ok := fv.(map[string]any); ok {
+		if fn, ok := fs.obj(fv); ok {
 			fs.str(fn, "description", fmt.Sprintf("functions[%d].description", k))
 		}
 	}

@@ -16,7 +16,7 @@ func responseFields(ep endpoint, doc map[string]any, fs *fields, strip bool) {
 	case epChat, epCompletion:
 		choices, _ := doc["choices"].([]any)
 		for i, cv := range choices {
-			c, ok := cv.(map[string]any)
+			c, ok := fs.obj(cv)
 			if !ok {
 				continue
 			}
@@ -25,7 +25,7 @@ func responseFields(ep endpoint, doc map[string]any, fs *fields, strip bool) {
 				c["logprobs"] = nil
 			}
 			fs.str(c, "text", base+".text")
-			m, ok := c["message"].(map[string]any)
+			m, ok := fs.obj(c["message"])
 			if !ok {
 				continue
 			}
@@ -38,7 +38,7 @@ func responseFields(ep endpoint, doc map[string]any, fs *fields, strip bool) {
 		fs.str(doc, "output_text", "output_text")
 		out, _ := doc["output"].([]any)
 		for i, iv := range out {
-			item, ok := iv.(map[string]any)
+			item, ok := fs.obj(iv)
 			if !ok {
 				continue
 			}
@@ -47,7 +47,7 @@ func responseFields(ep endpoint, doc map[string]any, fs *fields, strip bool) {
 			fs.str(item, "arguments", base+".arguments")
 			if sum, ok := item["summary"].([]any); ok {
 				for j, sv := range sum {
-					if part, ok := sv.(map[string]any); ok {
+					if part, ok := fs.obj(sv); ok {
 						fs.str(part, "text", fmt.Sprintf("%s.summary[%d].text", base, j))
 					}
 				}
@@ -55,7 +55,7 @@ func responseFields(ep endpoint, doc map[string]any, fs *fields, strip bool) {
 			if strip {
 				if parts, ok := item["content"].([]any); ok {
 					for _, pv := range parts {
-						if part, ok := pv.(map[string]any); ok && part["logprobs"] != nil {
+						if part, ok := fs.obj(pv); ok && part["logprobs"] != nil {
 							part["logprobs"] = nil
 						}
 					}
@@ -70,6 +70,7 @@ func responseFields(ep endpoint, doc map[string]any, fs *fields, strip bool) {
 func usageOf(doc map[string]any) (u ragguard.Usage, ok bool) {
 	if um, isMap := doc["usage"].(map[string]any); isMap {
 		ok = true
+		_ = canon(um) // figures only: an ambiguous name just goes unread
 		u.InputTokens = firstInt(um, "prompt_tokens", "input_tokens")
 		u.OutputTokens = firstInt(um, "completion_tokens", "output_tokens")
 	}
@@ -105,12 +106,18 @@ func firstInt(m map[string]any, keys ...string) int64 {
 	return 0
 }
 
-// intOf reads a JSON integer, or returns def.
-func intOf(v any, def int) int {
+// indexOf reads the index of a choice or tool call as a Go client does:
+// absent or null is 0. Anything but a small non-negative integer is
+// refused, since the transport and the client must agree on which text a
+// piece belongs to.
+func indexOf(v any) (int, bool) {
+	if v == nil {
+		return 0, true
+	}
 	if n, ok := v.(json.Number); ok {
-		if i, err := n.Int64(); err == nil && i >= 0 && i < 1<<20 {
-			return int(i)
+		if i, err := n.Int64(); err == nil && i >= 0 && i < 1<<16 {
+			return int(i), true
 		}
 	}
-	return def
+	return 0, false
 }

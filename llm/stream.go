@@ -276,6 +276,9 @@ func (s *stream) dispatch() {
 		return
 	}
 	doc, err := decodeObject(data)
+	if err == nil {
+		err = canon(doc)
+	}
 	if err != nil {
 		s.fail(fmt.Errorf("%w: stream event: %v", ErrMalformedResponse, err))
 		return
@@ -294,7 +297,10 @@ func (s *stream) dispatch() {
 		s.usage.InputTokens, s.usage.OutputTokens = u.InputTokens, u.OutputTokens
 		s.mu.Unlock()
 	}
-	s.maskChunk(doc)
+	if err := s.maskChunk(doc); err != nil {
+		s.fail(fmt.Errorf("%w: stream event: %v", ErrMalformedResponse, err))
+		return
+	}
 	s.emit(doc)
 }
 
@@ -325,40 +331,55 @@ func (s *stream) upstreamError(data []byte) {
 }
 
 // maskChunk masks every text of a chat or completion chunk in place.
-func (s *stream) maskChunk(doc map[string]any) {
+func (s *stream) maskChunk(doc map[string]any) error {
+	var cz canonizer
 	choices, _ := doc["choices"].([]any)
-	for pos, cv := range choices {
-		c, ok := cv.(map[string]any)
+	for _, cv := range choices {
+		c, ok := cz.obj(cv)
 		if !ok {
-			continue
+			return fmt.Errorf("a choice is not an object")
 		}
-		idx := intOf(c["index"], pos)
+		idx, ok := indexOf(c["index"])
+		if !ok {
+			return fmt.Errorf("choice index %v", c["index"])
+		}
 		if s.strip && c["logprobs"] != nil {
 			c["logprobs"] = nil
 		}
-		if s.ep == epCompletion {
-			if t, ok := c["text"].(string); ok && t != "" {
-				c["text"] = s.field(streamKey{idx, "text", -1}).write(t)
-			}
-		} else if delta, ok := c["delta"].(map[string]any); ok {
+		if t, ok := c["text"].(string); ok && t != "" {
+			c["text"] = s.field(streamKey{idx, "text", -1}).write(t)
+		} else if c["text"] != nil && !ok {
+			return fmt.Errorf("choice text is a %T", c["text"])
+		}
+		if delta, ok := cz.obj(c["delta"]); ok {
 			for _, name := range deltaTexts {
 				if t, ok := delta[name].(string); ok && t != "" {
 					delta[name] = s.field(streamKey{idx, name, -1}).write(t)
 				}
 			}
 			tcs, _ := delta["tool_calls"].([]any)
-			for pos, tv := range tcs {
-				tc, _ := tv.(map[string]any)
-				fn, _ := tc["function"].(map[string]any)
+			for _, tv := range tcs {
+				tc, ok := cz.obj(tv)
+				if !ok {
+					return fmt.Errorf("a tool call is not an object")
+				}
+				ti, ok := indexOf(tc["index"])
+				if !ok {
+					return fmt.Errorf("tool call index %v", tc["index"])
+				}
+				fn, _ := cz.obj(tc["function"])
 				if t, ok := fn["arguments"].(string); ok && t != "" {
-					fn["arguments"] = s.field(streamKey{idx, "tool", intOf(tc["index"], pos)}).write(t)
+					fn["arguments"] = s.field(streamKey{idx, "tool", ti}).write(t)
 				}
 			}
-			if fn, ok := delta["function_call"].(map[string]any); ok {
+			if fn, ok := cz.obj(delta["function_call"]); ok {
 				if t, ok := fn["arguments"].(string); ok && t != "" {
 					fn["arguments"] = s.field(streamKey{idx, "function_call", -1}).write(t)
 				}
 			}
+		}
+		if cz.err != nil {
+			return cz.err
 		}
 		if fr, ok := c["finish_reason"].(string); ok && fr != "" {
 			s.sawEnd = true
@@ -370,6 +391,7 @@ func (s *stream) maskChunk(doc map[string]any) {
 			s.flushChoice(idx, c)
 		}
 	}
+	return cz.err
 }
 
 // deltaTexts are the text members of a chat delta.
@@ -412,7 +434,7 @@ func (s *stream) flushChoice(idx int, c map[string]any) {
 		if rest == "" {
 			continue
 		}
-		if s.ep == epCompletion {
+		if f.key.field == "text" {
 			prev, _ := c["text"].(string)
 			c["text"] = prev + rest
 			continue
@@ -446,9 +468,9 @@ func (s *stream) flushChoice(idx int, c map[string]any) {
 // adding the tool call when the chunk has none for it.
 func appendToolArgs(delta map[string]any, index int, text string) {
 	tcs, _ := delta["tool_calls"].([]any)
-	for pos, tv := range tcs {
+	for _, tv := range tcs {
 		tc, ok := tv.(map[string]any)
-		if !ok || intOf(tc["index"], pos) != index {
+		if i, _ := indexOf(tc["index"]); !ok || i != index {
 			continue
 		}
 		fn, ok := tc["function"].(map[string]any)
@@ -513,7 +535,7 @@ func (s *stream) emit(doc map[string]any) {
 	if s.restore {
 		var fs fields
 		chunkFields(doc, &fs)
-		for _, f := range fs {
+		for _, f := range fs.list {
 			r, err := s.op.Restore(f.text)
 			if err != nil {
 				s.fail(fmt.Errorf("llm: restoring tokens in %s: %w", f.loc, err))

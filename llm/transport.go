@@ -133,7 +133,7 @@ func (gv *governor) do(req *http.Request, send func(*http.Request) (*http.Respon
 		return nil, err
 	}
 	for i, in := range op.Inputs() {
-		r.fields[i].set(in.Text)
+		r.fields.list[i].set(in.Text)
 	}
 	var masked []byte
 	if r.doc != nil {
@@ -212,6 +212,9 @@ func (gv *governor) answer(op *ragguard.Op, ep endpoint, resp *http.Response) (*
 // restored when the policy allows it.
 func maskBody(op *ragguard.Op, ep endpoint, raw []byte) (masked, client []byte, err error) {
 	doc, err := decodeObject(raw)
+	if err == nil {
+		err = canon(doc)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
 	}
@@ -234,16 +237,20 @@ func maskBody(op *ragguard.Op, ep endpoint, raw []byte) (masked, client []byte, 
 	}
 	var fs fields
 	responseFields(ep, doc, &fs, op.Decision().Mask != "")
-	for i := range fs {
-		fs[i].text = op.MaskText(fs[i].loc, fs[i].text)
-		fs[i].set(fs[i].text)
+	if fs.err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, fs.err)
+	}
+	for i := range fs.list {
+		f := &fs.list[i]
+		f.text = op.MaskText(f.loc, f.text)
+		f.set(f.text)
 	}
 	if masked, err = encode(doc); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
 	}
 	client = masked
 	if restores(op) {
-		for _, f := range fs {
+		for _, f := range fs.list {
 			r, err := op.Restore(f.text)
 			if err != nil {
 				return nil, nil, fmt.Errorf("llm: restoring tokens in %s: %w", f.loc, err)
