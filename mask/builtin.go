@@ -20,8 +20,13 @@ func (d *builtin) register(b *planBuilder, id int) { d.reg(d, b, id) }
 // score applies the context words before start to a base confidence.
 func (d *builtin) score(sc *scan, start int, base float32) float32 {
 	c := base
-	if len(d.pos) > 0 && sc.ctx(start, d.pos) {
-		c += 0.35
+	if len(d.pos) > 0 {
+		if near := sc.ctxNear(start, d.pos); near > 0 {
+			c += 0.3
+			if near == 2 {
+				c += 0.1 // the word is right before the value
+			}
+		}
 	}
 	if len(d.neg) > 0 && sc.ctx(start, d.neg) {
 		c -= 0.3

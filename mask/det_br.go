@@ -13,7 +13,7 @@ var _ = def(&builtin{name: "br_cpf", ents: []Entity{BRCPF}, pos: []string{"cpf",
 		b.onNum(digitRange(11, 11), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {
 			ds, end, f, ok := sc.fixed(t, 11, ls)
 			if ok && cpfValid(ds) {
-				sc.add(dd, end, d.score(sc, dd, conf2(f, 0.85, 0.35)), id, BRCPF)
+				sc.add(dd, end, d.score(sc, dd, conf2(f, 0.85, 0.5)), id, BRCPF)
 			}
 		}))
 	}})
@@ -28,7 +28,7 @@ var _ = def(&builtin{name: "br_cnpj", ents: []Entity{BRCNPJ}, pos: []string{"cnp
 				brMod11(weighted(ds, 6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)) != ds[13] {
 				return
 			}
-			sc.add(dd, end, d.score(sc, dd, conf2(f, 0.9, 0.35)), id, BRCNPJ)
+			sc.add(dd, end, d.score(sc, dd, conf2(f, 0.9, 0.5)), id, BRCNPJ)
 		}))
 	}})
 

@@ -29,6 +29,15 @@ func emailAt(d *builtin, sc *scan, id, i int) {
 	if j == i || s[i-1] == '.' {
 		return
 	}
+	for x := j - 1; x >= 2 && x >= j-128; x-- {
+		c := s[x]
+		if c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '(' {
+			break
+		}
+		if c == '/' && s[x-1] == '/' && s[x-2] == ':' {
+			return // user:password@host in a URL, not an address
+		}
+	}
 	sc.trig = j
 	k := i + 1
 	labels, tldStart, end := 0, -1, -1
@@ -190,6 +199,29 @@ func ipv6At(d *builtin, sc *scan, id, i int) {
 
 var _ = def(&builtin{name: "mac_address", ents: []Entity{MACAddress}, pos: []string{"mac", "hardware", "ethernet"},
 	reg: func(d *builtin, b *planBuilder, id int) {
+		// AA-BB-CC-DD-EE-FF: reached from its first group holding a digit.
+		b.onNumeric(func(sc *scan, w, dd int) {
+			s := sc.s
+			st := w
+			for k := 0; k < 5 && st >= 3 && s[st-1] == '-' && isHex(s[st-2]) && isHex(s[st-3]); k++ {
+				st -= 3
+			}
+			if st > 0 && (isAlnum(s[st-1]) || s[st-1] == '-' || s[st-1] == ':') {
+				return
+			}
+			for g := 0; g < 6; g++ {
+				p := st + 3*g
+				if sc.past(p+1) || !isHex(s[p]) || !isHex(s[p+1]) || g > 0 && s[p-1] != '-' {
+					return
+				}
+			}
+			end := st + 17
+			if !sc.boundary(end) || (!sc.past(end) && s[end] == '-') {
+				return
+			}
+			sc.trig = st
+			sc.add(st, end, d.score(sc, st, 0.7), id, MACAddress)
+		})
 		b.onColon(func(sc *scan, i int) {
 			s := sc.s
 			j := i - 2

@@ -60,7 +60,7 @@ func iinKnown(ds []byte) bool {
 		return n >= 14 && n <= 19
 	case p2 == 62:
 		return n >= 16 && n <= 19
-	case p2 == 50 || p2 >= 56 && p2 <= 69:
+	case p4 == 5018 || p4 == 5020 || p4 == 5038 || p4 == 5893 || p4 == 6304 || p4 == 6759 || p4 >= 6761 && p4 <= 6763:
 		return n >= 12 && n <= 19
 	}
 	return false
@@ -152,7 +152,7 @@ var _ = def(&builtin{name: "aba_routing", ents: []Entity{ABARouting}, pos: []str
 			if weighted(ds, 3, 7, 1, 3, 7, 1, 3, 7, 1)%10 != 0 {
 				return
 			}
-			sc.add(dd, end, d.score(sc, dd, 0.3), id, ABARouting)
+			sc.add(dd, end, d.score(sc, dd, 0.5), id, ABARouting)
 		})
 	}})
 

@@ -35,7 +35,11 @@ var _ = def(&builtin{name: "uk_nhs", ents: []Entity{UKNHS}, pos: []string{"nhs",
 			if c == 10 || c != int(ds[9]) {
 				return
 			}
-			sc.add(dd, end, d.score(sc, dd, conf2(f, 0.55, 0.3)), id, UKNHS)
+			conf := conf2(f, 0.55, 0.5)
+			if f && t.gsep[1] == ' ' {
+				conf = 0.75 // the NHS's own print format
+			}
+			sc.add(dd, end, d.score(sc, dd, conf), id, UKNHS)
 		}))
 	}})
 

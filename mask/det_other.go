@@ -107,7 +107,7 @@ var _ = def(&builtin{name: "th_tnin", ents: []Entity{THTNIN}, pos: []string{"tha
 
 var _ = def(&builtin{name: "cn_id_card", ents: []Entity{CNIDCard}, pos: []string{"身份证", "resident identity", "id card", "chinese id"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNum(digitRange(17, 17), numLed, wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNum(digitRange(17, 18), numLed, wordDetector(func(sc *scan, w, dd int, word string) {
 			if w != dd || len(word) != 18 || !allDigits(word[:17]) {
 				return
 			}

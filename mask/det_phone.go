@@ -71,7 +71,7 @@ national:
 		if n > 12 {
 			return
 		}
-		if k < 2 || n < 9 || !t.sameSep(k, " -./") && !(k == 3 && t.gsep[1] == ' ' && t.gsep[2] == '-') {
+		if k < 2 || n < 9 || !t.sameSep(k, " -/") && !(k == 3 && t.gsep[1] == ' ' && t.gsep[2] == '-') && !(k == 5 && t.sameSep(k, ".")) {
 			continue
 		}
 		end, ok := sc.endOK(t, k)

@@ -341,9 +341,12 @@ var _ = def(&builtin{name: "secret", ents: []Entity{Secret},
 			if over || sc.past(u) || s[u] != ':' || u == end {
 				return
 			}
-			p, over := sc.span(u+1, func(c byte) bool { return c > ' ' && c != '@' && c != '/' && c != '"' && c != '\'' }, 256)
+			p, over := sc.span(u+1, func(c byte) bool { return c > ' ' && c != '@' && c != '"' && c != '\'' }, 256)
 			if over || sc.past(p) || s[p] != '@' || p == u+1 {
 				return
+			}
+			if k := strings.IndexByte(s[u+1:p], '/'); k >= 0 && (k == 0 || allDigits(s[u+1:u+1+k])) {
+				return // host:port/path@..., not a password
 			}
 			sc.add(u+1, p, 0.9, id, Secret)
 		})
@@ -442,7 +445,7 @@ func (sc *scan) assignedValue(i int, strict bool) (vs, ve int, ok bool) {
 
 func placeholder(v string) bool {
 	switch v[0] {
-	case '$', '{', '<', '%', '*', '[', '(':
+	case '$', '{', '<', '%', '[', '(':
 		return true
 	}
 	if allSameStr(v) {

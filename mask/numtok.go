@@ -157,7 +157,7 @@ func (sc *scan) boundary(i int) bool {
 	if isAlnum(c) || c == '_' {
 		return false
 	}
-	if c == '-' || c == '@' || c == ',' {
+	if c == '-' || c == '@' {
 		if sc.past(i + 1) {
 			return true
 		}

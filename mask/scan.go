@@ -45,14 +45,14 @@ type plan struct {
 	// letter-led tokens
 	numRegs    []numReg
 	letterRegs []numFn
-	at      []posFn
-	phone   []posFn
-	colon   []posFn
-	regexes []regexTrig
-	anchors []anchor
-	ac      *acMachine
-	generic []genericDet
-	maxGen  int // longest MaxLen of the generic detectors
+	at         []posFn
+	phone      []posFn
+	colon      []posFn
+	regexes    []regexTrig
+	anchors    []anchor
+	ac         *acMachine
+	generic    []genericDet
+	maxGen     int // longest MaxLen of the generic detectors
 }
 
 type genericDet struct {
@@ -186,12 +186,12 @@ type scan struct {
 	ctxWin [48]byte
 	// bit set of the first two bytes of each word in the window
 	ctxBloom uint64
-	short  bool // a matcher needed a byte past the end of a non-final buffer
-	trig   int  // trigger being processed
-	need   int  // earliest trigger whose result is incomplete
-	work   int  // work units, for the linearity fuzz target
-	num    numTok
-	numAt  int
+	short    bool // a matcher needed a byte past the end of a non-final buffer
+	trig     int  // trigger being processed
+	need     int  // earliest trigger whose result is incomplete
+	work     int  // work units, for the linearity fuzz target
+	num      numTok
+	numAt    int
 	// word cache: the alphanumeric word at wAt
 	wAt, wEnd int
 	wOK       bool
@@ -501,9 +501,13 @@ func (sc *scan) tryRegex(d *regexDetector, id, i int) {
 }
 
 // ctx reports whether one of words (lower-case) occurs in the 48 bytes
-// before pos, starting on a word boundary. The lower-cased window is cached
-// per position: several detectors score the same candidate start.
-func (sc *scan) ctx(pos int, words []string) bool {
+// before pos, starting on a word boundary.
+func (sc *scan) ctx(pos int, words []string) bool { return sc.ctxNear(pos, words) > 0 }
+
+// ctxNear is ctx with proximity: 0 none, 1 within 48 bytes, 2 when the word
+// ends within 16 bytes of pos. The lower-cased window is cached per
+// position: several detectors score the same candidate start.
+func (sc *scan) ctxNear(pos int, words []string) int {
 	lo := max(0, pos-48)
 	if sc.ctxPos != pos {
 		sc.ctxPos = pos
@@ -523,6 +527,7 @@ func (sc *scan) ctx(pos int, words []string) bool {
 		sc.ctxBloom = bloom
 	}
 	w := unsafe.String(&sc.ctxWin[0], sc.ctxLen)
+	best := 0
 	for _, word := range words {
 		if len(word) < 2 || sc.ctxBloom&(1<<ctxBit(word[0], word[1])) == 0 {
 			continue
@@ -534,12 +539,15 @@ func (sc *scan) ctx(pos int, words []string) bool {
 			}
 			at := off + k
 			if at > 0 && !isLetter(w[at-1]) || at == 0 && (lo == 0 || !isLetter(sc.s[lo-1])) {
-				return true
+				if len(w)-(at+len(word)) <= 16 {
+					return 2
+				}
+				best = 1
 			}
 			off = at + 1
 		}
 	}
-	return false
+	return best
 }
 
 // resolve turns candidates into matches: candidates below minConf are
