@@ -121,6 +121,10 @@ func WithSink(s Sink) Option {
 // one fsync), and sinks are fed from it in the background. Without WithWAL
 // (and without WithFailOpen) the Log is fail-closed without a WAL: Append
 // returns once every sink has accepted the event.
+//
+// The directory belongs to one Log at a time (it is locked). On start the
+// Log reads what earlier processes left there into memory and delivers it
+// again; segments are deleted once the sinks hold them.
 func WithWAL(dir string) Option {
 	return optionFunc(func(c *config) {
 		if dir != "" {

@@ -429,6 +429,9 @@ func (v *verifier) checkpoint(st *streamState, r Record, size int64, root *tlog.
 
 // finish checks how each stream ends.
 func (v *verifier) finish() error {
+	if len(v.order) == 0 {
+		return &VerifyError{Reason: "no records: nothing to verify"}
+	}
 	seals := map[string]struct {
 		by   string
 		seal StreamSeal

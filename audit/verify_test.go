@@ -398,3 +398,9 @@ func TestProveAndVerifyProof(t *testing.T) {
 	_, err = Prove(Records(recs[:len(recs)-2]), ev.ID)
 	require.ErrorIs(t, err, ErrEventNotFound)
 }
+
+func TestVerifyEmptyInputFails(t *testing.T) {
+	_, keys := tamperLog()
+	_, err := verifyRecs(nil, keys)
+	require.ErrorIs(t, err, ErrVerify)
+}
