@@ -119,6 +119,11 @@ var answerTemplates = []string{
 	"Step 1: export the variables.\nStep 2: run `make deploy VERSION={{!version}}`.\nStep 3: check https://status.example.com.\nNo credentials are needed for this.",
 	"The codice fiscale {{cf}} matches the name on the contract; the partita IVA is {{itvat}}.",
 	"I can't verify payments, but the IBAN you pasted ({{iban}}) has a valid checksum, while {{!ibanfail}} does not.",
+	"| Field | Value |\n|---|---|\n| Name | {{~name}} |\n| Email | {{email}} |\n| Phone | {{phone}} |\n| SSN | {{ssn}} |\n| Order | {{!order}} |\n",
+	"From the retrieved page:\n\n<tr><td>{{~name}}</td><td><a href=\"mailto:{{email}}\">{{email}}</a></td><td>{{phone_us}}</td></tr>\n<tr><td>{{~name}}</td><td><a href=\"mailto:{{email}}\">{{email}}</a></td><td>{{phone_gb}}</td></tr>",
+	"The contract (page 3) names the supplier {{~company}}, ABN {{abn}}, and the payment account BSB 062-000 / IBAN {{iban}}.",
+	"Résumé\u00a0: le client a fourni l’IBAN {{iban}} et le numéro {{phone_fr}}. La facture {{!invoice}} reste impayée.",
+	"Resumo: o cliente {{~name}} (CPF {{cpf}}) pediu reembolso de {{!price}}. Contato: {{email}}, {{phone_br}}.",
 }
 
 var ticketTemplates = []string{
@@ -187,6 +192,8 @@ var jsonTemplates = []string{
 	`{"event":"kyc.completed","subject":{"aadhaar":"{{aadhaar}}","pan":"{{pan}}","mobile":"{{phone_in}}"},"trace":"{{!githash}}"}`,
 	`{"patient":{"mrn":"{{mrn}}","nhs_number":"{{nhs}}","contact":{"phone":"{{phone_gb}}"}},"encounter":"{{!uuid}}"}`,
 	`{"taxpayer":{"name":"{{~name}}","itin":"{{itin}}","spouse_ssn":"{{ssn}}"},"form":"1040","year":2024}`,
+	"{\n  \"user\": {\n    \"id\": \"{{!uuid}}\",\n    \"email\": \"{{email}}\",\n    \"phones\": [\"{{phone}}\", \"{{phone_e164}}\"]\n  },\n  \"last_login_ip\": \"{{ip}}\",\n  \"updated\": \"{{!ts}}\"\n}",
+	"{\n  \"payment\": {\n    \"card\": \"{{card}}\",\n    \"expiry\": \"09/29\",\n    \"amount\": {{~amount}},\n    \"currency\": \"EUR\"\n  },\n  \"payout_iban\": \"{{iban}}\"\n}",
 	`{"iban":"{{iban}}","bic":"DEUTDEFF","amount":{{~amount}},"reference":"{{!invoice}}"}`,
 	`{"build":{"version":"{{!version}}","sha":"{{!githash}}","artifact_digest":"{{!digest}}"},"ok":true}`,
 	`{"vendor":{"abn":"{{abn}}","tfn":"{{tfn}}","acn":"{{acn}}"},"invoice":"{{!invoice}}"}`,
