@@ -82,6 +82,9 @@ type Example struct {
 type Report struct {
 	Engine   string
 	Entities map[string]*Counts
+	// Variants counts labels and found labels per "ENTITY/variant" (the
+	// generator's format, e.g. "PHONE_NUMBER/GB", "CREDIT_CARD/amex/spaced").
+	Variants map[string]*Counts
 	// FPOnNegatives counts false positives overlapping each hard-negative
 	// kind.
 	FPOnNegatives  map[string]int
@@ -92,15 +95,23 @@ type Report struct {
 // Evaluate runs e over docs and scores every canonical entity type. It keeps
 // up to maxExamples misses and false positives per entity type.
 func Evaluate(e Engine, docs []corpus.Doc, maxExamples int) *Report {
-	rep := &Report{Engine: e.Name(), Entities: map[string]*Counts{}, FPOnNegatives: map[string]int{}}
+	rep := &Report{Engine: e.Name(), Entities: map[string]*Counts{}, Variants: map[string]*Counts{}, FPOnNegatives: map[string]int{}}
 	missSeen, fpSeen := map[string]int{}, map[string]int{}
 	for i, d := range docs {
 		preds := e.Detect(d.Text)
 		for _, l := range d.Labels {
 			c := rep.counts(l.Entity)
 			c.Labels++
+			vk := l.Entity + "/" + l.Variant
+			v, ok := rep.Variants[vk]
+			if !ok {
+				v = &Counts{}
+				rep.Variants[vk] = v
+			}
+			v.Labels++
 			if slices.ContainsFunc(preds, func(p Span) bool { return p.Entity == l.Entity && overlaps(p.Start, p.End, l.Start, l.End) }) {
 				c.Found++
+				v.Found++
 				continue
 			}
 			if missSeen[l.Entity] < maxExamples {
@@ -283,6 +294,49 @@ func WriteExamples(w io.Writer, r *Report, entities []string) {
 				fmt.Fprint(w, ", ")
 			}
 			fmt.Fprintf(w, "%s %d", k, r.FPOnNegatives[k])
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// WriteVariants prints recall per entity format for the formats where some
+// report found fewer than all labels.
+func WriteVariants(w io.Writer, entities []string, reports ...*Report) {
+	keep := map[string]bool{}
+	for _, e := range entities {
+		keep[e] = true
+	}
+	var keys []string
+	for k := range reports[0].Variants {
+		ent, _, _ := strings.Cut(k, "/")
+		if !keep[ent] {
+			continue
+		}
+		for _, r := range reports {
+			if c := r.Variants[k]; c != nil && c.Found < c.Labels {
+				keys = append(keys, k)
+				break
+			}
+		}
+	}
+	slices.Sort(keys)
+	fmt.Fprint(w, "| entity/format | labels |")
+	for _, r := range reports {
+		fmt.Fprintf(w, " %s R |", r.Engine)
+	}
+	fmt.Fprint(w, "\n|---|---:|")
+	for range reports {
+		fmt.Fprint(w, "---:|")
+	}
+	fmt.Fprintln(w)
+	for _, k := range keys {
+		fmt.Fprintf(w, "| %s | %d |", k, reports[0].Variants[k].Labels)
+		for _, r := range reports {
+			c := Counts{}
+			if v := r.Variants[k]; v != nil {
+				c = *v
+			}
+			fmt.Fprintf(w, " %s |", pct(c.Recall()))
 		}
 		fmt.Fprintln(w)
 	}

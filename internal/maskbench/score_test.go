@@ -52,6 +52,12 @@ func TestEvaluateMatchingRule(t *testing.T) {
 	assert.Equal(t, "10.0.0.1", rep.Misses[0].Value)
 	assert.Contains(t, rep.Misses[0].Context, "⟦10.0.0.1⟧")
 
+	assert.Equal(t, Counts{Labels: 1, Found: 0}, *rep.Variants[corpus.IPAddress+"/"])
+	var buf bytes.Buffer
+	WriteVariants(&buf, []string{corpus.IPAddress, corpus.Email}, rep)
+	assert.Contains(t, buf.String(), "| IP_ADDRESS/ | 1 | 0.0 |")
+	assert.NotContains(t, buf.String(), "EMAIL_ADDRESS/", "fully found formats are not listed")
+
 	total := rep.Total([]string{corpus.Email, corpus.CreditCard, corpus.IPAddress})
 	assert.Equal(t, Counts{Labels: 3, Found: 2, Preds: 5, Correct: 3}, total)
 }

@@ -31,6 +31,7 @@ func run(args []string, w io.Writer) error {
 	examples := fs.Int("examples", 3, "misses and false positives to show per entity type (0: none)")
 	threshold := fs.Float64("alcatraz-threshold", -1, "alcatraz score threshold (negative: none, its default)")
 	sweep := fs.Bool("sweep", false, "also score alcatraz at thresholds 0.3 to 0.8")
+	variants := fs.Bool("variants", false, "print recall per value format where an engine misses some")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,6 +89,14 @@ func run(args []string, w io.Writer) error {
 			r := maskbench.Evaluate(maskbench.NewAlcatraz(&t), docs, 0)
 			c := r.Total(shared)
 			fmt.Fprintf(w, "| %.1f | %.1f | %.1f | %.1f |\n", t, 100*c.Precision(), 100*c.Recall(), 100*c.F2())
+		}
+	}
+	if *variants {
+		fmt.Fprintf(w, "\n## Recall by format (formats some engine misses)\n\n")
+		maskbench.WriteVariants(w, shared, reports...)
+		if len(only) > 0 {
+			fmt.Fprintln(w)
+			maskbench.WriteVariants(w, only, reports[0])
 		}
 	}
 	if *examples > 0 {
