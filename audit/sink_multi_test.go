@@ -14,10 +14,10 @@ import (
 	"github.com/ragguard/ragguard/audit/audittest"
 )
 
-func newFileSink(t *testing.T) (*audit.FileSink, func() []audit.Record) {
+func newFileSink(t *testing.T, opts ...audit.SinkOption) (*audit.FileSink, func() []audit.Record) {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := audit.NewFileSink(dir)
+	s, err := audit.NewFileSink(dir, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s, func() []audit.Record {
@@ -53,14 +53,16 @@ func (h *hungSink) Close() error                                { h.closed.Store
 func TestMultiHungSinkCannotHangCalls(t *testing.T) {
 	hung := &hungSink{release: make(chan struct{})}
 	defer close(hung.release)
-	a, stored := newFileSink(t)
+	// No fsync: the healthy sink must answer well within the deadline even
+	// on a loaded machine.
+	a, stored := newFileSink(t, audit.WithFileSync(audit.SyncNever, 0))
 	recs := audittest.Stream("api-1", 0, 4)
 
-	m, err := audit.Multi(1, 50*time.Millisecond, a, hung)
+	m, err := audit.Multi(1, 300*time.Millisecond, a, hung)
 	require.NoError(t, err)
 	require.NoError(t, m.Write(t.Context(), recs[:2]), "quorum of 1 met by the file sink")
 
-	m2, err := audit.Multi(2, 50*time.Millisecond, a, hung)
+	m2, err := audit.Multi(2, 300*time.Millisecond, a, hung)
 	require.NoError(t, err)
 	err = m2.Write(t.Context(), recs[2:])
 	require.ErrorIs(t, err, audit.ErrTooFewSinks)
