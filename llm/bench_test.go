@@ -1,0 +1,125 @@
+package llm_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/ragguard/ragguard"
+	"github.com/ragguard/ragguard/internal/testenv/openaiserver"
+	"github.com/ragguard/ragguard/llm"
+)
+
+// benchAnswer is a typical RAG answer: about 600 bytes, two values in it.
+var benchAnswer = strings.Repeat("The quarterly report shows revenue grew in every region. ", 5) +
+	"Contact alice@example.com for the figures, card 4111 1111 1111 1111 on file. " +
+	strings.Repeat("Margins held steady while costs fell slightly. ", 4)
+
+// benchClients returns the bare go-openai client and the governed one,
+// against the same loopback server. The Guard audits to DiscardAudit and
+// masks with the test's dictionary masker (a fake of the mask engine), so
+// the figures are the transport's own cost.
+func benchClients(b *testing.B) (bare, governed llm.API, ctx context.Context) {
+	srv := openaiserver.New(openaiserver.WithChatResponder(openaiserver.Answer(benchAnswer)))
+	b.Cleanup(srv.Close)
+	p, err := ragguard.ParsePolicy([]byte(testPolicy), "yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := ragguard.New(ragguard.WithPolicy(p), ragguard.WithAuditor(ragguard.DiscardAudit()),
+		ragguard.WithApprover(approvalNone{}), ragguard.WithMasker(dictMasker{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return openai.NewClientWithConfig(srv.ClientConfig()), llm.NewClient(srv.ClientConfig(), g), analyst()
+}
+
+func benchRequest() openai.ChatCompletionRequest {
+	return openai.ChatCompletionRequest{
+		Model: "gpt-4o-mini",
+		Messages: []openai.ChatCompletionMessage{
+			{Role: openai.ChatMessageRoleSystem, Content: "Answer from the context. Context: " + strings.Repeat("Revenue grew 4% in EMEA and 6% in APAC. ", 20)},
+			{Role: openai.ChatMessageRoleUser, Content: "How did revenue develop? Reply to alice@example.com."},
+		},
+	}
+}
+
+// reportMedian reports the median of the per-call durations.
+func reportMedian(b *testing.B, name string, ds []time.Duration) {
+	if len(ds) == 0 {
+		return
+	}
+	slices.Sort(ds)
+	b.ReportMetric(float64(ds[len(ds)/2].Nanoseconds()), name)
+}
+
+func BenchmarkChat(b *testing.B) {
+	bare, governed, ctx := benchClients(b)
+	for _, c := range []struct {
+		name string
+		api  llm.API
+	}{{"bare", bare}, {"governed", governed}} {
+		b.Run(c.name, func(b *testing.B) {
+			req := benchRequest()
+			b.ReportAllocs()
+			b.SetBytes(int64(len(benchAnswer)))
+			lat := make([]time.Duration, 0, b.N)
+			for b.Loop() {
+				start := time.Now()
+				if _, err := c.api.CreateChatCompletion(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+			}
+			reportMedian(b, "p50-ns", lat)
+		})
+	}
+}
+
+func BenchmarkChatStream(b *testing.B) {
+	bare, governed, ctx := benchClients(b)
+	for _, c := range []struct {
+		name string
+		api  llm.API
+	}{{"bare", bare}, {"governed", governed}} {
+		b.Run(c.name, func(b *testing.B) {
+			req := benchRequest()
+			req.Stream = true
+			b.ReportAllocs()
+			b.SetBytes(int64(len(benchAnswer)))
+			lat := make([]time.Duration, 0, b.N)
+			ttft := make([]time.Duration, 0, b.N)
+			for b.Loop() {
+				start := time.Now()
+				stream, err := c.api.CreateChatCompletionStream(ctx, req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				first := time.Duration(0)
+				for {
+					chunk, err := stream.Recv()
+					if errors.Is(err, io.EOF) {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					if first == 0 && len(chunk.Choices) > 0 && chunk.Choices[0].Delta.Content != "" {
+						first = time.Since(start)
+					}
+				}
+				stream.Close()
+				lat = append(lat, time.Since(start))
+				ttft = append(ttft, first)
+			}
+			reportMedian(b, "p50-ns", lat)
+			reportMedian(b, "ttft-p50-ns", ttft)
+		})
+	}
+}

@@ -1,0 +1,81 @@
+package llm
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestEndpointOfMatchesPathSuffixes(t *testing.T) {
+	cases := map[string]endpoint{
+		"/v1/chat/completions":                       epChat,
+		"/chat/completions/":                         epChat,
+		"/openai/deployments/gpt4o/chat/completions": epChat,
+		"/proxy/openai/v1/completions":               epCompletion,
+		"/v1/embeddings":                             epEmbeddings,
+		"/v1/moderations":                            epModeration,
+		"/v1/responses":                              epResponses,
+		"/v1/responses/resp_1":                       epUnknown,
+		"/v1/models":                                 epUnknown,
+		"/v1/chat/completionsX":                      epUnknown,
+		"":                                           epUnknown,
+	}
+	for p, want := range cases {
+		assert.Equal(t, want, endpointOf(p), p)
+	}
+}
+
+func TestWithEndpointPatterns(t *testing.T) {
+	c := newConfig([]Option{WithEndpoint("get", "models"), WithEndpoint("GET", "/responses/*"),
+		WithEndpoint("", "/x"), WithEndpoint("POST", ""), WithEndpoint("POST", "/[")})
+	assert.Len(t, c.endpoints, 2, "empty and malformed patterns are ignored")
+	assert.True(t, c.extra("GET", "/v1/models"))
+	assert.True(t, c.extra("GET", "/models/"))
+	assert.True(t, c.extra("GET", "/v1/responses/resp_1"))
+	assert.False(t, c.extra("POST", "/v1/models"), "the method must match")
+	assert.False(t, c.extra("GET", "/v1/responses/resp_1/input_items"))
+	assert.False(t, c.extra("GET", "/v1/files"))
+}
+
+func TestLastSegments(t *testing.T) {
+	assert.Equal(t, "/b/c", lastSegments("/a/b/c", 2))
+	assert.Equal(t, "/c", lastSegments("/a/b/c/", 1))
+	assert.Equal(t, "/a/b/c", lastSegments("/a/b/c", 5))
+	assert.Equal(t, "/c", lastSegments("c", 1))
+}
+
+// passStream is a StreamMasker that releases bytes as it gets them, even
+// in the middle of a rune.
+type passStream struct{}
+
+func (passStream) Write(p []byte) []byte { return p }
+func (passStream) Flush() []byte         { return nil }
+
+func TestStreamFieldNeverSplitsARune(t *testing.T) {
+	f := &streamField{m: passStream{}}
+	s := "Zoë Ødegård"
+	var got string
+	for i := 0; i < len(s); i++ {
+		out := f.write(s[i : i+1])
+		assert.True(t, out == "" || out[len(out)-1] < 0x80 || len([]rune(out)) > 0)
+		for _, r := range out {
+			assert.NotEqual(t, '\uFFFD', r, "no half rune is released")
+		}
+		got += out
+	}
+	got += f.flush()
+	assert.Equal(t, s, got)
+}
+
+func TestCanonRenamesCaseVariantsAndRefusesAmbiguity(t *testing.T) {
+	m := map[string]any{"Content": "x", "ROLE": "user", "ſummary": []any{}}
+	assert.NoError(t, canon(m))
+	assert.Equal(t, "x", m["content"])
+	assert.Contains(t, m, "ROLE", "names the transport does not read keep their case")
+	assert.Contains(t, m, "summary", "Unicode simple folding, as encoding/json does")
+
+	assert.Error(t, canon(map[string]any{"content": "a", "Content": "b"}))
+	assert.Error(t, canon(map[string]any{"content": 42.0}))
+	assert.Error(t, canon(map[string]any{"delta": "text"}))
+	assert.NoError(t, canon(map[string]any{"content": nil, "delta": map[string]any{}}))
+}
