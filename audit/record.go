@@ -109,7 +109,10 @@ func ParseGap(data []byte) (Gap, error) {
 // origin in Seq order. Writing a record that is already stored with the same
 // bytes must succeed (redelivery after a crash is normal); the same
 // (Origin, Seq) with different bytes is an error. Write must honour ctx's
-// deadline, so that a hung sink cannot hang governed calls.
+// deadline, so that a hung sink cannot hang governed calls. (The Log stops
+// waiting at the deadline even if Write does not return, and retries the
+// same records later: a sink that ignores ctx can see a retry while its
+// abandoned call still runs, so Write must be safe for concurrent use.)
 type Sink interface {
 	Write(ctx context.Context, recs []Record) error
 	Close() error
