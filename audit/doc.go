@@ -80,7 +80,10 @@
 // checks the binding against trusted long-term keys, every checkpoint's
 // signature, the recomputed tree against every checkpoint, seq continuity,
 // checkpoint cadence and how each stream ends; the first failure is a
-// *VerifyError naming origin, seq and reason. A single changed byte, a
+// *VerifyError naming origin, seq and reason. Ranges a sink's retention
+// pruned arrive from its reader as a *PrunedError carrying their record
+// hashes, so the tree is still recomputed and the range is counted, not
+// failed. A single changed byte, a
 // deleted, swapped or inserted record, a truncated tail, a checkpoint
 // signed by another key or replayed from elsewhere all fail. Prove exports
 // an InclusionProof for one event that VerifyProof checks with nothing but
