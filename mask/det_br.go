@@ -204,6 +204,7 @@ var _ = def(&builtin{name: "br_placa", ents: []Entity{BRPlaca}, pos: []string{"p
 				return
 			}
 			if w == dd && dd >= 4 && s[dd-1] == '-' && isUpper(s[dd-2]) && isUpper(s[dd-3]) && isUpper(s[dd-4]) && (dd == 4 || !isAlnum(s[dd-5])) {
+				sc.trig = dd - 4
 				t := sc.tok(dd)
 				if t.glen[0] == 4 && t.ng == 1 && !t.more && sc.boundary(t.gend[0]) {
 					sc.trig = dd - 4

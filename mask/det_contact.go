@@ -167,6 +167,7 @@ func ipv6At(d *builtin, sc *scan, id, i int) {
 	if j > 0 && (s[j-1] == ':' || isAlnum(s[j-1]) || s[j-1] == '.') {
 		return
 	}
+	sc.trig = j
 	k := i
 	colons := 0
 	for !sc.past(k) && (isHex(s[k]) || s[k] == ':' || s[k] == '.') && k-j < 45 {
@@ -209,6 +210,7 @@ var _ = def(&builtin{name: "mac_address", ents: []Entity{MACAddress}, pos: []str
 			if st > 0 && (isAlnum(s[st-1]) || s[st-1] == '-' || s[st-1] == ':') {
 				return
 			}
+			sc.trig = st
 			for g := 0; g < 6; g++ {
 				p := st + 3*g
 				if sc.past(p+1) || !isHex(s[p]) || !isHex(s[p+1]) || g > 0 && s[p-1] != '-' {
@@ -228,6 +230,7 @@ var _ = def(&builtin{name: "mac_address", ents: []Entity{MACAddress}, pos: []str
 			if j < 0 || !isHex(s[j]) || !isHex(s[j+1]) || (j > 0 && (isAlnum(s[j-1]) || s[j-1] == ':' || s[j-1] == '-')) {
 				return
 			}
+			sc.trig = j
 			for g := 1; g < 6; g++ {
 				p := j + 3*g
 				if sc.past(p+1) || s[p-1] != ':' || !isHex(s[p]) || !isHex(s[p+1]) {

@@ -72,6 +72,7 @@ var _ = def(&builtin{name: "uk_nino", ents: []Entity{UKNINO}, pos: []string{"nat
 				}
 			} else if w == dd && dd >= 3 && s[dd-1] == ' ' && isUpper(s[dd-2]) && isUpper(s[dd-3]) && (dd == 3 || !isAlnum(s[dd-4])) {
 				// "AB 12 34 56 C"
+				sc.trig = dd - 3
 				k := dd
 				for g := 0; g < 3; g++ {
 					if sc.past(k+1) || !isDigit(s[k]) || !isDigit(s[k+1]) {
@@ -225,6 +226,7 @@ var _ = def(&builtin{name: "in_vehicle_registration", ents: []Entity{INVehicleRe
 			if !allUpper(st) || !strings.Contains(inStates, st) {
 				return
 			}
+			sc.trig = start
 			k := dd
 			n := 0
 			for !sc.past(k) && isDigit(s[k]) && n < 3 {

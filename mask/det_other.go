@@ -145,7 +145,7 @@ var _ = def(&builtin{name: "de_tax_id", ents: []Entity{DETaxID}, pos: []string{"
 			if rep != 1 || !iso7064Mod1110(ds) {
 				return
 			}
-			sc.add(dd, end, d.score(sc, dd, conf2(f, 0.45, 0.3)), id, DETaxID)
+			sc.add(dd, end, d.score(sc, dd, conf2(f, 0.5, 0.3)), id, DETaxID)
 		}))
 	}})
 

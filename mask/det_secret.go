@@ -109,6 +109,7 @@ var _ = def(&builtin{name: "azure_key", ents: []Entity{AzureKey},
 			if st > 0 && (tokenChar(s[st-1]) || s[st-1] == '~') {
 				return
 			}
+			sc.trig = st
 			e, over := sc.span(end, func(c byte) bool { return tokenChar(c) || c == '~' }, 34)
 			if over || e-end < 31 {
 				return
@@ -146,6 +147,9 @@ var _ = def(&builtin{name: "slack_token", ents: []Entity{SlackToken},
 var _ = def(&builtin{name: "slack_webhook", ents: []Entity{SlackWebhook},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		b.onAnchor("hooks.slack.com/services/", false, false, func(sc *scan, start, end int) {
+			if start >= 8 && strings.EqualFold(sc.s[start-8:start], "https://") {
+				sc.trig = start - 8
+			}
 			e, over := sc.span(end, func(c byte) bool { return isAlnum(c) || c == '/' || c == '_' }, 200)
 			if over || e-end < 20 {
 				return

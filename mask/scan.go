@@ -368,9 +368,15 @@ func (sc *scan) fire(i int, k uint8) {
 		w, ok := sc.numericStart(i)
 		if ok {
 			if w == i {
-				sc.trig = w
 				t := sc.tok(i)
-				sc.settle()
+				if sc.short {
+					// The token runs to the end of a non-final buffer: the
+					// next round redoes it. Detectors may start up to 16
+					// bytes before it ("AB 12 34 56 C", "AA-BB-CC-12-...").
+					sc.short = false
+					sc.need = min(sc.need, max(0, w-16))
+					return
+				}
 				cum := t.cum
 				if t.more {
 					cum = 1 << 63
@@ -637,8 +643,12 @@ func findWith(d native, text string) []Match {
 	sc := getScan(p, text, true)
 	defer putScan(sc)
 	sc.run(0)
-	return resolve(sc.cands, 0, p.names, nil)
+	return resolve(sc.cands, DefaultMinConfidence, p.names, nil)
 }
+
+// DefaultMinConfidence is the threshold of profiles that set none and of
+// the built-in detectors' Find.
+const DefaultMinConfidence = 0.5
 
 var soloPlans sync.Map // native -> *plan
 
