@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,6 +66,7 @@ type FileSink struct {
 }
 
 type fileOrigin struct {
+	name    string // the origin
 	dir     string // full path of the origin directory
 	has     bool   // some record is stored
 	last    uint64 // highest stored Seq
@@ -155,12 +157,34 @@ func (s *FileSink) Write(ctx context.Context, recs []Record) error {
 	return nil
 }
 
-// writeOrigin writes a run of records of one origin.
+// writeOrigin writes a run of records of one origin: records at or below
+// the last stored Seq are compared first (from memory, else in one pass
+// over the segments that hold them), then the new ones are appended.
 func (s *FileSink) writeOrigin(ctx context.Context, recs []Record) error {
 	o, err := s.origin(recs[0].Origin)
 	if err != nil {
 		return err
 	}
+	has, last := o.has, o.last
+	var older []Record
+	for _, r := range recs {
+		if !has || r.Seq > last {
+			continue
+		}
+		dup, err := s.window.seen(r, "file")
+		if err != nil {
+			return err
+		}
+		if !dup {
+			older = append(older, r)
+		}
+	}
+	if len(older) > 0 {
+		if err := s.compareOnDisk(o, older); err != nil {
+			return err
+		}
+	}
+
 	var buf []byte
 	var fresh []Record
 	flush := func() error {
@@ -185,7 +209,11 @@ func (s *FileSink) writeOrigin(ctx context.Context, recs []Record) error {
 		return nil
 	}
 	for _, r := range recs {
-		if o.has && r.Seq <= o.last || len(fresh) > 0 && r.Seq <= fresh[len(fresh)-1].Seq {
+		if has && r.Seq <= last {
+			continue // compared above
+		}
+		if len(fresh) > 0 && r.Seq <= fresh[len(fresh)-1].Seq || o.has && r.Seq <= o.last {
+			// Repeated inside this batch, or out of order in it.
 			if err := flush(); err != nil {
 				return err
 			}
@@ -208,75 +236,97 @@ func (s *FileSink) writeOrigin(ctx context.Context, recs []Record) error {
 	return flush()
 }
 
-// compareStored checks a record at or below the last stored Seq against
-// what is stored.
+// compareStored checks one record at or below the last stored Seq.
 func (s *FileSink) compareStored(o *fileOrigin, r Record) error {
 	if dup, err := s.window.seen(r, "file"); err != nil || dup {
 		return err
 	}
-	stored, hash, found, err := s.lookup(o, r.Seq)
+	return s.compareOnDisk(o, []Record{r})
+}
+
+// compareOnDisk compares records with what the segments (or the prune
+// manifest) hold, reading each segment involved once. A record that was
+// never stored is ErrOutOfOrder.
+func (s *FileSink) compareOnDisk(o *fileOrigin, recs []Record) error {
+	segs, err := fsListSegments(o.dir)
 	if err != nil {
 		return err
 	}
-	if !found {
-		return fmt.Errorf("%w: %s/%d (last stored %d)", ErrOutOfOrder, r.Origin, r.Seq, o.last)
+	want := make(map[uint64][]Record, len(recs))
+	for _, r := range recs {
+		want[r.Seq] = append(want[r.Seq], r)
 	}
-	same := stored.Type == r.Type && bytes.Equal(stored.Data, r.Data)
-	if hash != nil {
-		// Only the record hash of a pruned event is left to compare with.
-		same = hash.Type == r.Type && hash.Hash == tlog.RecordHash(r.Data)
+	same := func(stored, r Record) error {
+		if stored.Type != r.Type || !bytes.Equal(stored.Data, r.Data) {
+			return &ConflictError{Origin: r.Origin, Seq: r.Seq, Sink: "file"}
+		}
+		return nil
 	}
-	if !same {
-		return &ConflictError{Origin: r.Origin, Seq: r.Seq, Sink: "file"}
-	}
-	return nil
-}
-
-// lookup finds a stored record on disk: in a segment, or in the prune
-// manifest as a kept record or (for a pruned event) only its hash.
-func (s *FileSink) lookup(o *fileOrigin, seq uint64) (Record, *PrunedHash, bool, error) {
-	segs, err := fsListSegments(o.dir)
-	if err != nil {
-		return Record{}, nil, false, err
-	}
-	i := len(segs) - 1
-	for i >= 0 && segs[i].first > seq {
-		i--
-	}
-	if i >= 0 {
-		var rec Record
-		found := false
-		_, err := fsScanSegment(filepath.Join(o.dir, segs[i].name), func(r Record, err error) bool {
-			if err == nil && r.Seq == seq {
-				rec, found = r, true
-				return false
+	for i, sg := range segs {
+		next := uint64(math.MaxUint64)
+		if i+1 < len(segs) {
+			next = segs[i+1].first
+		}
+		needed := false
+		for seq := range want {
+			if seq >= sg.first && seq < next {
+				needed = true
+				break
 			}
-			return true
+		}
+		if !needed {
+			continue
+		}
+		var cmpErr error
+		_, err := fsScanSegment(filepath.Join(o.dir, sg.name), func(stored Record, err error) bool {
+			if err != nil {
+				return true
+			}
+			for _, r := range want[stored.Seq] {
+				if cmpErr = same(stored, r); cmpErr != nil {
+					return false
+				}
+			}
+			delete(want, stored.Seq)
+			return len(want) > 0
 		})
 		if err != nil {
-			return Record{}, nil, false, err
+			return err
 		}
-		if found {
-			return rec, nil, true, nil
+		if cmpErr != nil {
+			return cmpErr
 		}
+	}
+	if len(want) == 0 {
+		return nil
 	}
 	pruned, err := readManifest(filepath.Join(o.dir, fsManifestName))
 	if err != nil && pruned == nil {
-		return Record{}, nil, false, err
+		return err
 	}
 	for _, p := range pruned {
-		if seq < p.First || seq > p.Last {
-			continue
-		}
 		for _, k := range p.Kept {
-			if k.Seq == seq {
-				return k, nil, true, nil
+			for _, r := range want[k.Seq] {
+				if err := same(k, r); err != nil {
+					return err
+				}
 			}
+			delete(want, k.Seq)
 		}
-		h := p.Hashes[seq-p.First]
-		return Record{}, &h, true, nil
+		for _, h := range p.Hashes {
+			for _, r := range want[h.Seq] {
+				// Only the record hash of a pruned event is left.
+				if h.Type != r.Type || h.Hash != tlog.RecordHash(r.Data) {
+					return &ConflictError{Origin: r.Origin, Seq: r.Seq, Sink: "file"}
+				}
+			}
+			delete(want, h.Seq)
+		}
 	}
-	return Record{}, nil, false, nil
+	for seq := range want {
+		return fmt.Errorf("%w: %s/%d (last stored %d)", ErrOutOfOrder, o.name, seq, o.last)
+	}
+	return nil
 }
 
 // origin returns the state of an origin, loading it from disk the first
@@ -286,7 +336,7 @@ func (s *FileSink) origin(name string) (*fileOrigin, error) {
 	if o := s.origins[name]; o != nil {
 		return o, nil
 	}
-	o := &fileOrigin{dir: filepath.Join(s.dir, fsEscapeOrigin(name))}
+	o := &fileOrigin{name: name, dir: filepath.Join(s.dir, fsEscapeOrigin(name))}
 	if _, err := os.Stat(o.dir); errors.Is(err, fs.ErrNotExist) {
 		if err := os.Mkdir(o.dir, 0o750); err != nil {
 			return nil, fmt.Errorf("audit: file sink: %w", err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -437,4 +438,33 @@ func TestFileSinkSyncPolicies(t *testing.T) {
 		require.Empty(t, errs)
 		require.Equal(t, recs, got)
 	}
+}
+
+func TestFileSinkLargeRedeliveryFromDisk(t *testing.T) {
+	dir := t.TempDir()
+	recs := audittest.Stream("o", 0, 3000)
+	s, err := audit.NewFileSink(dir, audit.WithSegmentMaxBytes(16<<10), audit.WithFileSync(audit.SyncNever, 0))
+	require.NoError(t, err)
+	require.NoError(t, s.Write(t.Context(), recs))
+	require.NoError(t, s.Close())
+	require.Greater(t, len(segments(t, dir, "o")), 10)
+
+	// A restarted sink remembers only 16 records: the rest compare from
+	// disk, each segment read once per Write.
+	s2, err := audit.NewFileSink(dir, audit.WithSegmentMaxBytes(16<<10), audit.WithRedeliveryWindow(16))
+	require.NoError(t, err)
+	defer s2.Close()
+	more := audittest.Stream("o", 3000, 10)
+	require.NoError(t, s2.Write(t.Context(), append(slices.Clone(recs), more...)))
+
+	forged := slices.Clone(recs[1000:1200])
+	forged[150].Data = []byte(`{"forged":true}`)
+	err = s2.Write(t.Context(), forged)
+	var ce *audit.ConflictError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, uint64(1150), ce.Seq)
+
+	got, errs := readAll(t, dir)
+	require.Empty(t, errs)
+	require.Equal(t, append(recs, more...), got)
 }
