@@ -37,6 +37,7 @@ type NewSinkFunc func(t *testing.T) (audit.Sink, func() []audit.Record)
 //   - Order: records written in batches, and in one large batch, come back
 //     once each, in Seq order, with their exact bytes (JSON, text with line
 //     breaks, binary).
+//   - EmptyBatch: writing no records succeeds and stores nothing.
 //   - NoRetain: changing a batch's bytes after Write returned does not
 //     change what was stored.
 //   - Redelivery: writing records again, whole or overlapping, succeeds
@@ -52,6 +53,7 @@ type NewSinkFunc func(t *testing.T) (audit.Sink, func() []audit.Record)
 func TestSink(t *testing.T, newSink NewSinkFunc) {
 	t.Helper()
 	t.Run("Order", func(t *testing.T) { testOrder(t, newSink) })
+	t.Run("EmptyBatch", func(t *testing.T) { testEmptyBatch(t, newSink) })
 	t.Run("NoRetain", func(t *testing.T) { testNoRetain(t, newSink) })
 	t.Run("Redelivery", func(t *testing.T) { testRedelivery(t, newSink) })
 	t.Run("Conflict", func(t *testing.T) { testConflict(t, newSink) })
@@ -139,6 +141,14 @@ func testOrder(t *testing.T, newSink NewSinkFunc) {
 	bigRecs := Stream(big, 0, 2500)
 	require.NoError(t, s.Write(ctxT(t), bigRecs), "one batch of 2500 records")
 	requireStored(t, stored, big, bigRecs)
+}
+
+func testEmptyBatch(t *testing.T, newSink NewSinkFunc) {
+	s, stored := newSink(t)
+	before := len(stored()) // a backend may be shared between subtests
+	require.NoError(t, s.Write(ctxT(t), nil), "nil batch")
+	require.NoError(t, s.Write(ctxT(t), []audit.Record{}), "empty batch")
+	require.Equal(t, before, len(stored()), "records stored by empty batches")
 }
 
 func testNoRetain(t *testing.T, newSink NewSinkFunc) {
