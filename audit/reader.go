@@ -122,6 +122,10 @@ func DirOrigins(dir string) ([]string, error) {
 // on: a *LineError for a malformed line (file:line) or a torn last line, a
 // *PrunedError where retention removed records (followed by the range's
 // kept records), and I/O errors. The caller may stop at any point.
+//
+// Reading checks each line's shape, not the meaning of its Data: the bytes
+// are evidence only through the signed Merkle tree that Verify recomputes
+// from them, which catches any change.
 func ReadDir(dir string) iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
 		origins, err := DirOrigins(dir)
