@@ -38,8 +38,9 @@ func (d Doc) Value(l Label) string { return d.Text[l.Start:l.End] }
 type Option interface{ apply(*config) }
 
 type config struct {
-	kinds []string
-	langs []string
+	kinds   []string
+	langs   []string
+	holdout bool
 }
 
 type optionFunc func(*config)
@@ -72,6 +73,11 @@ func WithLanguages(langs ...string) Option {
 	})
 }
 
+// WithHoldout generates from the held-out templates and value formats
+// instead of the default ones: a second corpus to check that a detector was
+// not tuned to the default templates.
+func WithHoldout() Option { return optionFunc(func(c *config) { c.holdout = true }) }
+
 // kindWeights is how often each kind appears when all are enabled.
 var kindWeights = map[string]int{
 	KindChat: 20, KindAnswer: 10, KindTicket: 14, KindClinical: 9, KindSQL: 10,
@@ -98,6 +104,7 @@ func Generate(seed int64, n int, opts ...Option) []Doc {
 		total += kindWeights[k]
 	}
 	g := newGen(seed)
+	g.holdout = cfg.holdout
 	docs := make([]Doc, 0, n)
 	for range n {
 		w := g.intn(total)
@@ -127,29 +134,29 @@ func (g *gen) doc(kind, lang string) Doc {
 		g.chat(bd, lang)
 	case KindAnswer:
 		bd.doc.Lang = "multi"
-		bd.render(g.pick(answerTemplates))
+		bd.render(g.pick(g.choose(answerTemplates, holdoutAnswers)))
 	case KindTicket:
 		bd.doc.Lang = "multi"
-		bd.render(g.pick(ticketTemplates))
+		bd.render(g.pick(g.choose(ticketTemplates, holdoutTickets)))
 	case KindClinical:
 		bd.doc.Lang = "multi"
-		bd.render(g.pick(clinicalTemplates))
+		bd.render(g.pick(g.choose(clinicalTemplates, holdoutClinical)))
 	case KindSQL:
 		bd.doc.Lang = "sql"
 		g.sql(bd)
 	case KindJSON:
 		bd.doc.Lang = "json"
-		bd.render(g.pick(jsonTemplates))
+		bd.render(g.pick(g.choose(jsonTemplates, holdoutPayloads)))
 	case KindConfig:
 		bd.doc.Lang = "config"
-		bd.render(g.pick(configTemplates))
+		bd.render(g.pick(g.choose(configTemplates, holdoutConfigs)))
 	case KindLog:
 		bd.doc.Lang = "log"
 		for i, n := 0, g.between(3, 12); i < n; i++ {
 			if g.chance(0.35) {
 				bd.render(g.pick(cleanLogs))
 			} else {
-				bd.render(g.pick(logTemplates))
+				bd.render(g.pick(g.choose(logTemplates, holdoutLogs)))
 			}
 			bd.lit("\n")
 		}
@@ -181,7 +188,7 @@ func (g *gen) chat(bd *builder, lang string) {
 		}
 		bd.lit("\n\n")
 	}
-	bd.render(g.pick(intros[lang]))
+	bd.render(g.pick(g.chooseLang(intros, holdoutIntros, lang)))
 	n := g.between(1, 3)
 	for i := range n {
 		if i > 0 {
@@ -192,9 +199,9 @@ func (g *gen) chat(bd *builder, lang string) {
 		case g.chance(0.15):
 			m = g.pick(negativeMentions)
 		case lang != "en" && g.chance(0.25):
-			m = g.pick(mentions["en"])
+			m = g.pick(g.chooseLang(mentions, holdoutMentions, "en"))
 		default:
-			m = g.pick(mentions[lang])
+			m = g.pick(g.chooseLang(mentions, holdoutMentions, lang))
 		}
 		if i == 0 && g.chance(0.5) {
 			m = capitalise(m)
@@ -204,12 +211,31 @@ func (g *gen) chat(bd *builder, lang string) {
 	if g.chance(0.6) {
 		bd.lit(g.pick([]string{".", "!", "", ".\n", " :)", "..."}))
 	}
-	bd.render(g.pick(asks[lang]))
+	bd.render(g.pick(g.chooseLang(asks, holdoutAsks, lang)))
+}
+
+// choose returns the held-out list in holdout mode, the default otherwise.
+func (g *gen) choose(def, held []string) []string {
+	if g.holdout {
+		return held
+	}
+	return def
+}
+
+func (g *gen) chooseLang(def, held map[string][]string, lang string) []string {
+	if g.holdout {
+		return held[lang]
+	}
+	return def[lang]
 }
 
 func (g *gen) sql(bd *builder) {
 	t := sqlTables[g.intn(len(sqlTables))]
 	rows := g.between(2, 6)
+	if g.holdout {
+		g.sqlHoldout(bd, t.columns, t.cells, rows)
+		return
+	}
 	switch g.intn(3) {
 	case 0: // INSERT statements
 		for range rows {
@@ -257,6 +283,35 @@ func (g *gen) sql(bd *builder) {
 			}
 			bd.lit("\n")
 		}
+	}
+}
+
+// sqlHoldout renders rows as tab-separated client output or JSON lines.
+func (g *gen) sqlHoldout(bd *builder, columns, cells []string, rows int) {
+	if g.chance(0.5) {
+		bd.lit(strings.Join(columns, "\t") + "\n")
+		for range rows {
+			for i, c := range cells {
+				if i > 0 {
+					bd.lit("\t")
+				}
+				bd.render(c)
+			}
+			bd.lit("\n")
+		}
+		return
+	}
+	for range rows {
+		bd.lit("{")
+		for i, c := range cells {
+			if i > 0 {
+				bd.lit(", ")
+			}
+			bd.lit("\"" + columns[i] + "\": \"")
+			bd.render(c)
+			bd.lit("\"")
+		}
+		bd.lit("}\n")
 	}
 }
 

@@ -428,3 +428,57 @@ func TestRows(t *testing.T) {
 	assert.Less(t, labelled, cells)
 	assert.Equal(t, rows, Rows(3, 200))
 }
+
+func TestHoldout(t *testing.T) {
+	docs := Generate(20260401, 1500, WithHoldout())
+	seen := map[string]int{}
+	variants := map[string]bool{}
+	for i, d := range docs {
+		require.True(t, utf8.ValidString(d.Text))
+		for _, l := range d.Labels {
+			require.True(t, validators[l.Entity](t, d.Value(l), l), "holdout doc %d: %s %q (%s)", i, l.Entity, d.Value(l), l.Variant)
+			seen[l.Entity]++
+			variants[l.Variant] = true
+		}
+	}
+	for _, e := range []string{Email, Phone, CreditCard, IBAN, USSSN, UKNHS, INAadhaar, BRCPF, GitHubToken, MACAddress} {
+		assert.Positive(t, seen[e], "holdout never labels %s", e)
+	}
+	assert.True(t, variants["UPPER"], "holdout upper-case emails missing")
+	nbsp := false
+	for v := range variants {
+		nbsp = nbsp || strings.HasSuffix(v, "/nbsp")
+	}
+	assert.True(t, nbsp, "holdout NBSP-grouped cards missing")
+	assert.Equal(t, docs[:50], Generate(20260401, 50, WithHoldout()), "holdout is deterministic")
+	def := Generate(20260401, 300)
+	texts := map[string]bool{}
+	for _, d := range def {
+		texts[d.Text] = true
+	}
+	same := 0
+	for _, d := range docs[:300] {
+		if texts[d.Text] {
+			same++
+		}
+	}
+	assert.Less(t, same, 10, "holdout documents repeat the default ones")
+
+	g := newGen(2)
+	g.holdout = true
+	all := [][]string{holdoutAnswers, holdoutTickets, holdoutClinical, holdoutLogs, holdoutConfigs, holdoutPayloads}
+	for _, ms := range holdoutMentions {
+		all = append(all, ms)
+	}
+	for _, tpls := range all {
+		for _, tpl := range tpls {
+			bd := &builder{g: g}
+			require.NotPanics(t, func() { bd.render(tpl) }, tpl)
+		}
+	}
+	for _, lang := range Languages {
+		assert.NotEmpty(t, holdoutMentions[lang], lang)
+		assert.NotEmpty(t, holdoutIntros[lang], lang)
+		assert.NotEmpty(t, holdoutAsks[lang], lang)
+	}
+}

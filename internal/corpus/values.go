@@ -18,7 +18,11 @@ import (
 )
 
 // gen produces values from one seeded source, so a corpus is reproducible.
-type gen struct{ r *rand.Rand }
+type gen struct {
+	r *rand.Rand
+	// holdout switches to the held-out templates and formats.
+	holdout bool
+}
 
 func newGen(seed int64) *gen {
 	return &gen{r: rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))}
@@ -125,6 +129,9 @@ func (g *gen) card() (string, string) {
 		b = cardBrands[0]
 	}
 	s := g.cardDigits(b)
+	if g.holdout && g.chance(0.25) {
+		return group(s, "\u00a0", b.grouped...), b.name + "/nbsp"
+	}
 	switch g.intn(10) {
 	case 0, 1, 2:
 		return s, b.name + "/compact"
@@ -349,6 +356,9 @@ func (g *gen) email() (string, string) {
 	default:
 		local, variant = f+l, "firstlast"
 	}
+	if g.holdout && g.chance(0.15) {
+		return strings.ToUpper(local + "@" + d), "UPPER"
+	}
 	return local + "@" + d, variant
 }
 
@@ -484,8 +494,12 @@ func (g *gen) phoneOf(region string) string {
 		if reg.region != region {
 			continue
 		}
+		build := reg.build
+		if h, ok := holdoutPhones[region]; ok && g.holdout && g.chance(0.6) {
+			build = h
+		}
 		for {
-			if s := reg.build(g); phoneValid(region, s) {
+			if s := build(g); phoneValid(region, s) {
 				return s
 			}
 		}

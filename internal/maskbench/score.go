@@ -228,6 +228,14 @@ func WriteTable(w io.Writer, entities []string, reports ...*Report) {
 	}
 	fmt.Fprintln(w)
 	for _, e := range entities {
+		seen := false
+		for _, r := range reports {
+			c := r.Get(e)
+			seen = seen || c.Labels > 0 || c.Preds > 0
+		}
+		if !seen {
+			continue
+		}
 		fmt.Fprintf(w, "| %s | %d |", e, reports[0].Get(e).Labels)
 		for _, r := range reports {
 			c := r.Get(e)

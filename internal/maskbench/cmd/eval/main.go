@@ -32,6 +32,7 @@ func run(args []string, w io.Writer) error {
 	threshold := fs.Float64("alcatraz-threshold", -1, "alcatraz score threshold (negative: none, its default)")
 	sweep := fs.Bool("sweep", false, "also score alcatraz at thresholds 0.3 to 0.8")
 	variants := fs.Bool("variants", false, "print recall per value format where an engine misses some")
+	holdout := fs.Bool("holdout", true, "also score both engines on the held-out templates and formats (n/2 documents)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -83,20 +84,34 @@ func run(args []string, w io.Writer) error {
 		fmt.Fprintf(w, "\nLabelled but claimed by neither engine: %v\n", none)
 	}
 
-	if *sweep {
-		fmt.Fprintf(w, "\n## alcatraz threshold sweep (shared types, micro)\n\n| threshold | P | R | F2 |\n|---:|---:|---:|---:|\n")
-		for _, t := range []float64{0.3, 0.4, 0.5, 0.6, 0.7, 0.8} {
-			r := maskbench.Evaluate(maskbench.NewAlcatraz(&t), docs, 0)
-			c := r.Total(shared)
-			fmt.Fprintf(w, "| %.1f | %.1f | %.1f | %.1f |\n", t, 100*c.Precision(), 100*c.Recall(), 100*c.F2())
-		}
-	}
 	if *variants {
 		fmt.Fprintf(w, "\n## Recall by format (formats some engine misses)\n\n")
 		maskbench.WriteVariants(w, shared, reports...)
 		if len(only) > 0 {
 			fmt.Fprintln(w)
 			maskbench.WriteVariants(w, only, reports[0])
+		}
+	}
+	if *holdout {
+		hdocs := corpus.Generate(*seed, max(*n/2, 1), corpus.WithHoldout())
+		hr := []*maskbench.Report{maskbench.Evaluate(rg, hdocs, 0), maskbench.Evaluate(al, hdocs, 0)}
+		fmt.Fprintf(w, "\n## Held-out templates and formats (%d documents, same seed)\n\n", len(hdocs))
+		maskbench.WriteTable(w, shared, hr...)
+		if len(only) > 0 {
+			fmt.Fprintln(w)
+			maskbench.WriteTable(w, only, hr[0])
+		}
+		if *variants {
+			fmt.Fprintf(w, "\nRecall by format, held-out:\n\n")
+			maskbench.WriteVariants(w, shared, hr...)
+		}
+	}
+	if *sweep {
+		fmt.Fprintf(w, "\n## alcatraz threshold sweep (shared types, micro)\n\n| threshold | P | R | F2 |\n|---:|---:|---:|---:|\n")
+		for _, t := range []float64{0.3, 0.4, 0.5, 0.6, 0.7, 0.8} {
+			r := maskbench.Evaluate(maskbench.NewAlcatraz(&t), docs, 0)
+			c := r.Total(shared)
+			fmt.Fprintf(w, "| %.1f | %.1f | %.1f | %.1f |\n", t, 100*c.Precision(), 100*c.Recall(), 100*c.F2())
 		}
 	}
 	if *examples > 0 {
