@@ -343,9 +343,8 @@ type walWriter struct {
 	nextSeq uint64
 	buf     []byte
 
-	mu     sync.Mutex
-	done   []*walSegment // rotated segments of this stream
-	closed bool
+	mu   sync.Mutex
+	done []*walSegment // rotated segments of this stream
 }
 
 func openWALWriter(l *Log, recovered []*recoveredStream) (*walWriter, error) {

@@ -319,7 +319,6 @@ func parseCheckpointText(text string) (*Checkpoint, error) {
 type frontier struct {
 	size  int64
 	nodes [64]tlog.Hash // nodes[l] is valid when bit l of size is set
-	idx   [1]int64
 	buf   [64]tlog.Hash
 }
 

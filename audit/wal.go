@@ -144,13 +144,12 @@ func syncDir(dir string) error {
 
 // recoveredStream is what an earlier process left in the WAL for one origin.
 type recoveredStream struct {
-	origin   string
-	paths    []string
-	records  []Record
-	tree     frontier
-	nextSeq  uint64
-	closed   bool // ends with the closing checkpoint
-	lastSegs map[string]uint64
+	origin  string
+	paths   []string
+	records []Record
+	tree    frontier
+	nextSeq uint64
+	closed  bool // ends with the closing checkpoint
 }
 
 // recoverWAL reads every segment in dir, grouped by origin.
@@ -182,7 +181,7 @@ func recoverWAL(dir string) ([]*recoveredStream, error) {
 			}
 			return 0
 		})
-		rs := &recoveredStream{origin: origin, lastSegs: map[string]uint64{}}
+		rs := &recoveredStream{origin: origin}
 		for i, s := range segs {
 			path := filepath.Join(dir, s.name)
 			rs.paths = append(rs.paths, path)
@@ -245,7 +244,6 @@ func (rs *recoveredStream) readSegment(path string, first bool) error {
 			rs.tree.add(tlog.RecordHash(rec.Data))
 		}
 		rs.records = append(rs.records, rec)
-		rs.lastSegs[path] = seq
 		rs.nextSeq++
 	}
 }
