@@ -242,7 +242,8 @@ func (l *Log) Origin() string { return l.origin }
 // append timeout or ctx's deadline, whichever is sooner. An event whose
 // Append failed may still reach the log later (it was already ordered into
 // the stream); what is guaranteed is that no Append returns nil for an
-// event that is not durable.
+// event that is not durable. To record a call whose ctx was already
+// cancelled, pass context.WithoutCancel(ctx).
 func (l *Log) Append(ctx context.Context, ev *Event, sess *Session) (Receipt, error) {
 	if ev == nil {
 		return Receipt{}, errors.New("audit: Append: nil event")
