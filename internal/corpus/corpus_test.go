@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -480,5 +481,19 @@ func TestHoldout(t *testing.T) {
 		assert.NotEmpty(t, holdoutMentions[lang], lang)
 		assert.NotEmpty(t, holdoutIntros[lang], lang)
 		assert.NotEmpty(t, holdoutAsks[lang], lang)
+	}
+}
+
+// Every email-shaped string in the text is labelled (or part of a labelled
+// value, such as a password in a connection URL): template text never
+// carries an unlabelled value.
+func TestNoUnlabelledEmails(t *testing.T) {
+	re := regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+	docs := append(Generate(8, 1500), Generate(8, 1500, WithHoldout())...)
+	for i, d := range docs {
+		for _, m := range re.FindAllStringIndex(d.Text, -1) {
+			covered := slices.ContainsFunc(d.Labels, func(l Label) bool { return l.Start < m[1] && m[0] < l.End })
+			assert.True(t, covered, "doc %d: unlabelled email-like %q", i, d.Text[m[0]:m[1]])
+		}
 	}
 }

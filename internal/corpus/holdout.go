@@ -56,7 +56,7 @@ var holdoutAnswers = []string{
 }
 
 var holdoutTickets = []string{
-	"From: \"{{~name}}\" <{{email}}>\nTo: support@acme-corp.com\nSubject: Re: [#{{~n}}{{~n}}] charge\n\n> On {{~date}} support wrote:\n> Please confirm the last digits.\n\nThe card is {{card}}. Call me on {{phone}} if needed.\n",
+	"From: \"{{~name}}\" <{{email}}>\nTo: {{email}}\nSubject: Re: [#{{~n}}{{~n}}] charge\n\n> On {{~date}} support wrote:\n> Please confirm the last digits.\n\nThe card is {{card}}. Call me on {{phone}} if needed.\n",
 	"[{{~time}}] {{~user}}: hi, my account is locked\n[{{~time}}] agent: can you confirm your email?\n[{{~time}}] {{~user}}: {{email}}\n[{{~time}}] {{~user}}: and my phone is {{phone}}\n",
 	"CRM note ({{~date}}): spoke with {{~name}}. Updated phone to {{phone_us}}, SSN verified ({{ssn}}). Follow up re: invoice {{!invoice}}.",
 	"Case {{!uuid}}: requester {{email}} says payment from {{iban}} bounced. Tracking {{!tracking}}.",
