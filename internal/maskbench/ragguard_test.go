@@ -59,7 +59,8 @@ func TestMaskingOnCorpus(t *testing.T) {
 	r, err := NewRagguard()
 	require.NoError(t, err)
 	m := r.DefaultMasker()
-	for i, d := range corpus.Generate(77, 400) {
+	docs := append(corpus.Generate(77, 400), corpus.Generate(78, 200, corpus.WithHoldout())...)
+	for i, d := range docs {
 		batch, _ := m.String(d.Text, "doc")
 		for _, s := range r.Engine.Detect(d.Text) {
 			v := d.Text[s.Start:s.End]
