@@ -113,13 +113,22 @@ func runVerify(e *env, path string, args []string) int {
 			}
 		}))
 	}
-	res, verr := audit.Verify(e.ctx, recs, opts...)
+	var seen int // records and read errors the source yielded
+	counted := func(yield func(audit.Record, error) bool) {
+		for r, err := range recs {
+			seen++
+			if !yield(r, err) {
+				return
+			}
+		}
+	}
+	res, verr := audit.Verify(e.ctx, counted, opts...)
 	if res == nil {
 		res = &audit.Result{}
 	}
-	if verr == nil && len(res.Streams) == 0 {
-		// Nothing verified is not a pass: a mistyped --dir or --origin
-		// must not look like a clean log.
+	if seen == 0 {
+		// Nothing verified is not a pass: say plainly that a mistyped
+		// --dir or --origin found nothing.
 		verr = errNoRecords(&src)
 	}
 	rep := verifyReport{OK: verr == nil, Records: res.Records, Events: res.Events, Streams: []streamReport{},
