@@ -60,6 +60,10 @@ func run(args []string, w io.Writer) error {
 		fmt.Fprintf(w, "%s: evaluated in %v\n", e.Name(), time.Since(start).Round(time.Millisecond))
 	}
 
+	clean := corpus.CleanDoc(1 << 20)
+	fmt.Fprintf(w, "\nfalse positives in 1 MiB of clean text (corpus.Clean): ragguard %s, alcatraz %s\n",
+		cleanHits(rg, clean.Text), cleanHits(al, clean.Text))
+
 	shared := maskbench.Shared(rg, al)
 	fmt.Fprintf(w, "\n## Shared entity types (%d)\n\n", len(shared))
 	maskbench.WriteTable(w, shared, reports...)
@@ -121,4 +125,15 @@ func run(args []string, w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// cleanHits counts detections (in vocabulary types) on text with no values
+// and names the most frequent types.
+func cleanHits(e maskbench.Engine, text string) string {
+	spans := e.Detect(text)
+	by := map[string]int{}
+	for _, s := range spans {
+		by[s.Entity]++
+	}
+	return fmt.Sprintf("%d %v", len(spans), by)
 }

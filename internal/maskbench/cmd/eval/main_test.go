@@ -13,6 +13,7 @@ func TestRunPrintsTables(t *testing.T) {
 	require.NoError(t, run([]string{"-n", "60", "-seed", "3", "-examples", "1"}, &out))
 	s := out.String()
 	assert.Contains(t, s, "corpus: seed 3, 60 documents")
+	assert.Contains(t, s, "false positives in 1 MiB of clean text")
 	assert.Contains(t, s, "## Shared entity types")
 	assert.Contains(t, s, "| IBAN_CODE |")
 	assert.Contains(t, s, "### alcatraz: missed values")
