@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -172,4 +173,35 @@ func TestSlogSinkLevel(t *testing.T) {
 	require.NoError(t, s.Write(t.Context(), audittest.Stream("a", 0, 2)))
 	assert.Len(t, buf.records(t), 2)
 	assert.Contains(t, buf.buf.String(), `"level":"WARN"`)
+}
+
+// printExporter prints what it exports.
+type printExporter struct{}
+
+func (printExporter) Export(_ context.Context, recs []sdklog.Record) error {
+	for _, r := range recs {
+		fmt.Printf("%s body=%s", r.EventName(), r.Body().AsString())
+		r.WalkAttributes(func(kv attribute.KeyValue) bool {
+			fmt.Printf(" %s=%s", kv.Key, kv.Value.Emit())
+			return true
+		})
+		fmt.Println()
+	}
+	return nil
+}
+func (printExporter) Shutdown(context.Context) error   { return nil }
+func (printExporter) ForceFlush(context.Context) error { return nil }
+
+func ExampleOTelSink() {
+	// Any LoggerProvider works: an OTLP exporter to a collector in
+	// production; here one that prints.
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewSimpleProcessor(printExporter{})))
+	defer lp.Shutdown(context.Background())
+
+	sink := audit.NewOTelSink(audit.WithLoggerProvider(lp))
+	sink.Write(context.Background(), []audit.Record{
+		{Origin: "api-1", Seq: 1, Type: audit.TypeEvent, Data: []byte(`{"id":"e1"}`)},
+	})
+	// Output:
+	// ragguard.audit.record body={"id":"e1"} ragguard.audit.origin=api-1 ragguard.audit.seq=1 ragguard.audit.type=event
 }
