@@ -78,6 +78,13 @@ func (c *dictCall) note(loc, entity string) {
 // scan masks buf; unless final, it stops at a tail that is a proper prefix
 // of a seeded value and returns that tail as rest.
 func (c *dictCall) scan(loc string, buf []byte, final bool) (out, rest []byte) {
+	if !containsSeeded(buf) { // clean text: only a tail may need holding back
+		hold := 0
+		if !final {
+			hold = heldTail(buf)
+		}
+		return buf[:len(buf)-hold], bytes.Clone(buf[len(buf)-hold:])
+	}
 	out = make([]byte, 0, len(buf))
 next:
 	for i := 0; i < len(buf); {
@@ -100,6 +107,30 @@ next:
 		i++
 	}
 	return out, nil
+}
+
+func containsSeeded(b []byte) bool {
+	for _, s := range seeded {
+		if bytes.Contains(b, []byte(s.value)) {
+			return true
+		}
+	}
+	return false
+}
+
+// heldTail is the length of the longest tail of b that is a proper prefix
+// of a seeded value.
+func heldTail(b []byte) int {
+	best := 0
+	for _, s := range seeded {
+		for k := min(len(b), len(s.value)-1); k > best; k-- {
+			if strings.HasPrefix(s.value, string(b[len(b)-k:])) {
+				best = k
+				break
+			}
+		}
+	}
+	return best
 }
 
 func (c *dictCall) Text(loc, s string) string {

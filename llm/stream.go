@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -83,13 +84,15 @@ type stream struct {
 	strip   bool
 
 	out     bytes.Buffer // events ready for the caller
+	ev      bytes.Buffer // the event being encoded
+	enc     *json.Encoder
 	err     error        // returned once out is drained
 	line    []byte
 	data    []byte
 	hasData bool
 
 	fields  []*streamField // open texts, in order of first appearance
-	last    map[string]any // id, object, created and model of the last chunk
+	head    chunkHead // of the last chunk, for the chunks the transport adds
 	sawEnd  bool           // a finish reason arrived
 	finishR string
 
@@ -110,7 +113,6 @@ func newStream(op *ragguard.Op, ep endpoint, resp *http.Response, max int64) *ht
 		max:     max,
 		restore: restores(op),
 		strip:   op.Decision().Mask != "",
-		last:    map[string]any{},
 	}
 	s.mu.Lock()
 	s.stop = context.AfterFunc(s.ctx, func() { s.finish(s.ctx.Err()) })
@@ -275,6 +277,9 @@ func (s *stream) dispatch() {
 		s.end(true)
 		return
 	}
+	if s.plainChunk(data) {
+		return
+	}
 	doc, err := decodeObject(data)
 	if err == nil {
 		err = canon(doc)
@@ -287,11 +292,7 @@ func (s *stream) dispatch() {
 		s.upstreamError(data)
 		return
 	}
-	for _, k := range []string{"id", "object", "created", "model", "system_fingerprint"} {
-		if v, ok := doc[k]; ok {
-			s.last[k] = v
-		}
-	}
+	s.head.fromMap(doc)
 	if u, ok := usageOf(doc); ok {
 		s.mu.Lock()
 		s.usage.InputTokens, s.usage.OutputTokens = u.InputTokens, u.OutputTokens
@@ -388,7 +389,7 @@ func (s *stream) maskChunk(doc map[string]any) error {
 				s.usage.FinishReason = fr
 			}
 			s.mu.Unlock()
-			s.flushChoice(idx, c)
+			s.flushChoice(idx, mapAppend(c))
 		}
 	}
 	return cz.err
@@ -421,32 +422,39 @@ func (s *stream) field(k streamKey) *streamField {
 	return f
 }
 
-// flushChoice appends to choice c what the maskers of choice idx still
-// hold, and closes them.
-func (s *stream) flushChoice(idx int, c map[string]any) {
+// flushChoice releases what the maskers of choice idx still hold through
+// add, and closes them.
+func (s *stream) flushChoice(idx int, add func(k streamKey, text string)) {
 	kept := s.fields[:0]
 	for _, f := range s.fields {
 		if f.key.choice != idx {
 			kept = append(kept, f)
 			continue
 		}
-		rest := f.flush()
-		if rest == "" {
-			continue
+		if rest := f.flush(); rest != "" {
+			add(f.key, rest)
 		}
-		if f.key.field == "text" {
+	}
+	clear(s.fields[len(kept):])
+	s.fields = kept
+}
+
+// mapAppend appends released text to a decoded choice.
+func mapAppend(c map[string]any) func(streamKey, string) {
+	return func(k streamKey, rest string) {
+		if k.field == "text" {
 			prev, _ := c["text"].(string)
 			c["text"] = prev + rest
-			continue
+			return
 		}
 		delta, ok := c["delta"].(map[string]any)
 		if !ok {
 			delta = map[string]any{}
 			c["delta"] = delta
 		}
-		switch f.key.field {
+		switch k.field {
 		case "tool":
-			appendToolArgs(delta, f.key.tool, rest)
+			appendToolArgs(delta, k.tool, rest)
 		case "function_call":
 			fn, ok := delta["function_call"].(map[string]any)
 			if !ok {
@@ -456,12 +464,10 @@ func (s *stream) flushChoice(idx int, c map[string]any) {
 			prev, _ := fn["arguments"].(string)
 			fn["arguments"] = prev + rest
 		default:
-			prev, _ := delta[f.key.field].(string)
-			delta[f.key.field] = prev + rest
+			prev, _ := delta[k.field].(string)
+			delta[k.field] = prev + rest
 		}
 	}
-	clear(s.fields[len(kept):])
-	s.fields = kept
 }
 
 // appendToolArgs appends text to the arguments of tool call index in delta,
@@ -497,17 +503,14 @@ func (s *stream) flushAll() {
 			order = append(order, f.key.choice)
 		}
 	}
-	doc := map[string]any{}
-	for k, v := range s.last {
-		doc[k] = v
-	}
+	doc := map[string]any{"id": s.head.ID, "object": s.head.Object, "created": s.head.Created, "model": s.head.Model}
 	var choices []any
 	for _, idx := range order {
 		c := map[string]any{"index": idx, "finish_reason": nil}
 		if s.ep == epChat {
 			c["delta"] = map[string]any{}
 		}
-		s.flushChoice(idx, c)
+		s.flushChoice(idx, mapAppend(c))
 		choices = append(choices, c)
 	}
 	doc["choices"] = choices

@@ -1,0 +1,299 @@
+package llm
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+)
+
+// The fast path for stream chunks. Most chunks a provider sends hold only
+// the members OpenAI documents; for those the transport decodes into the
+// structs below (refusing unknown members), masks, and encodes them again,
+// which costs a fraction of the generic decoding that keeps unknown
+// members. A chunk that does not fit — an unknown member, an error event, a
+// type that differs — takes the generic path. Both read member names as
+// encoding/json does, and what the caller receives holds only what the
+// transport decoded.
+
+// chunkHead is what the transport copies into chunks it adds.
+type chunkHead struct {
+	ID      string
+	Object  string
+	Created int64
+	Model   string
+}
+
+func (h *chunkHead) fromMap(doc map[string]any) {
+	if v, ok := doc["id"].(string); ok {
+		h.ID = v
+	}
+	if v, ok := doc["object"].(string); ok {
+		h.Object = v
+	}
+	if n, ok := doc["created"].(json.Number); ok {
+		if v, err := n.Int64(); err == nil {
+			h.Created = v
+		}
+	}
+	if v, ok := doc["model"].(string); ok {
+		h.Model = v
+	}
+}
+
+type wireChunk struct {
+	ID                string          `json:"id"`
+	Object            string          `json:"object"`
+	Created           int64           `json:"created"`
+	Model             string          `json:"model"`
+	SystemFingerprint *string         `json:"system_fingerprint,omitempty"`
+	ServiceTier       *string         `json:"service_tier,omitempty"`
+	Obfuscation       *string         `json:"obfuscation,omitempty"`
+	Choices           []wireChoice    `json:"choices"`
+	Usage             json.RawMessage `json:"usage,omitempty"`
+}
+
+type wireChoice struct {
+	Index                int             `json:"index"`
+	Delta                *wireDelta      `json:"delta,omitempty"`
+	Text                 *string         `json:"text,omitempty"`
+	Logprobs             json.RawMessage `json:"logprobs,omitempty"`
+	FinishReason         *string         `json:"finish_reason"`
+	ContentFilterResults json.RawMessage `json:"content_filter_results,omitempty"`
+}
+
+type wireDelta struct {
+	Role             string         `json:"role,omitempty"`
+	Content          *string        `json:"content,omitempty"`
+	Refusal          *string        `json:"refusal,omitempty"`
+	ReasoningContent *string        `json:"reasoning_content,omitempty"`
+	ToolCalls        []wireToolCall `json:"tool_calls,omitempty"`
+	FunctionCall     *wireFunction  `json:"function_call,omitempty"`
+}
+
+type wireToolCall struct {
+	Index    *int          `json:"index,omitempty"`
+	ID       string        `json:"id,omitempty"`
+	Type     string        `json:"type,omitempty"`
+	Function *wireFunction `json:"function,omitempty"`
+}
+
+type wireFunction struct {
+	Name      string `json:"name,omitempty"`
+	Arguments string `json:"arguments"`
+}
+
+var errNotWire = errors.New("not a plain chunk")
+
+// decodeWire decodes data as a plain chunk, or fails.
+func decodeWire(data []byte, w *wireChunk) error {
+	if len(data) == 0 || data[0] != '{' {
+		return errNotWire
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(w); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errNotWire
+	}
+	return nil
+}
+
+// plainChunk handles one event on the fast path; false sends it to the
+// generic path.
+func (s *stream) plainChunk(data []byte) bool {
+	var w wireChunk
+	if decodeWire(data, &w) != nil {
+		return false
+	}
+	for i := range w.Choices {
+		if !validIndex(w.Choices[i].Index) {
+			return false
+		}
+		if d := w.Choices[i].Delta; d != nil {
+			for _, tc := range d.ToolCalls {
+				if tc.Index != nil && !validIndex(*tc.Index) {
+					return false
+				}
+			}
+		}
+	}
+	s.head = chunkHead{ID: w.ID, Object: w.Object, Created: w.Created, Model: w.Model}
+	if len(w.Usage) > 0 && !bytes.Equal(w.Usage, []byte("null")) {
+		var u struct {
+			Prompt     int64 `json:"prompt_tokens"`
+			Completion int64 `json:"completion_tokens"`
+		}
+		if json.Unmarshal(w.Usage, &u) == nil {
+			s.mu.Lock()
+			s.usage.InputTokens, s.usage.OutputTokens = u.Prompt, u.Completion
+			s.mu.Unlock()
+		}
+	}
+	for i := range w.Choices {
+		s.maskWireChoice(&w.Choices[i])
+	}
+	if w.Choices == nil {
+		w.Choices = []wireChoice{}
+	}
+	s.emitWire(&w)
+	return true
+}
+
+func validIndex(i int) bool { return i >= 0 && i < 1<<16 }
+
+// maskWireChoice masks the texts of one choice in place.
+func (s *stream) maskWireChoice(c *wireChoice) {
+	idx := c.Index
+	if s.strip {
+		c.Logprobs = nil
+	}
+	s.maskPtr(&c.Text, streamKey{idx, "text", -1})
+	if d := c.Delta; d != nil {
+		s.maskPtr(&d.Content, streamKey{idx, "content", -1})
+		s.maskPtr(&d.Refusal, streamKey{idx, "refusal", -1})
+		s.maskPtr(&d.ReasoningContent, streamKey{idx, "reasoning_content", -1})
+		for j := range d.ToolCalls {
+			tc := &d.ToolCalls[j]
+			ti := 0
+			if tc.Index != nil {
+				ti = *tc.Index
+			}
+			if tc.Function != nil && tc.Function.Arguments != "" {
+				tc.Function.Arguments = s.field(streamKey{idx, "tool", ti}).write(tc.Function.Arguments)
+			}
+		}
+		if fc := d.FunctionCall; fc != nil && fc.Arguments != "" {
+			fc.Arguments = s.field(streamKey{idx, "function_call", -1}).write(fc.Arguments)
+		}
+	}
+	if c.FinishReason != nil && *c.FinishReason != "" {
+		s.sawEnd = true
+		s.mu.Lock()
+		if s.usage.FinishReason == "" || idx == 0 {
+			s.usage.FinishReason = *c.FinishReason
+		}
+		s.mu.Unlock()
+		s.flushChoice(idx, wireAppend(c))
+	}
+}
+
+func (s *stream) maskPtr(p **string, k streamKey) {
+	if *p == nil || **p == "" {
+		return
+	}
+	m := s.field(k).write(**p)
+	*p = &m
+}
+
+// wireAppend appends released text to a plain choice.
+func wireAppend(c *wireChoice) func(streamKey, string) {
+	return func(k streamKey, rest string) {
+		if k.field == "text" {
+			c.Text = appendPtr(c.Text, rest)
+			return
+		}
+		if c.Delta == nil {
+			c.Delta = &wireDelta{}
+		}
+		d := c.Delta
+		switch k.field {
+		case "content":
+			d.Content = appendPtr(d.Content, rest)
+		case "refusal":
+			d.Refusal = appendPtr(d.Refusal, rest)
+		case "reasoning_content":
+			d.ReasoningContent = appendPtr(d.ReasoningContent, rest)
+		case "function_call":
+			if d.FunctionCall == nil {
+				d.FunctionCall = &wireFunction{}
+			}
+			d.FunctionCall.Arguments += rest
+		case "tool":
+			for j := range d.ToolCalls {
+				tc := &d.ToolCalls[j]
+				ti := 0
+				if tc.Index != nil {
+					ti = *tc.Index
+				}
+				if ti == k.tool {
+					if tc.Function == nil {
+						tc.Function = &wireFunction{}
+					}
+					tc.Function.Arguments += rest
+					return
+				}
+			}
+			ti := k.tool
+			d.ToolCalls = append(d.ToolCalls, wireToolCall{Index: &ti, Function: &wireFunction{Arguments: rest}})
+		}
+	}
+}
+
+func appendPtr(p *string, s string) *string {
+	v := s
+	if p != nil {
+		v = *p + s
+	}
+	return &v
+}
+
+// emitWire encodes a masked plain chunk for the session record and, with
+// tokens restored when the policy allows it, for the caller.
+func (s *stream) emitWire(w *wireChunk) {
+	if err := s.encodeEvent(w); err != nil {
+		s.fail(err)
+		return
+	}
+	s.op.AppendResponse(s.ev.Bytes())
+	if s.restore {
+		for i := range w.Choices {
+			c := &w.Choices[i]
+			ptrs := []*string{c.Text}
+			if d := c.Delta; d != nil {
+				ptrs = append(ptrs, d.Content, d.Refusal, d.ReasoningContent)
+				for _, tc := range d.ToolCalls {
+					if tc.Function != nil {
+						ptrs = append(ptrs, &tc.Function.Arguments)
+					}
+				}
+				if d.FunctionCall != nil {
+					ptrs = append(ptrs, &d.FunctionCall.Arguments)
+				}
+			}
+			for _, p := range ptrs {
+				if p == nil || *p == "" {
+					continue
+				}
+				r, err := s.op.Restore(*p)
+				if err != nil {
+					s.fail(err)
+					return
+				}
+				*p = r
+			}
+		}
+		if err := s.encodeEvent(w); err != nil {
+			s.fail(err)
+			return
+		}
+	}
+	s.out.Write(s.ev.Bytes())
+}
+
+// encodeEvent writes v as one event into s.ev.
+func (s *stream) encodeEvent(v any) error {
+	s.ev.Reset()
+	s.ev.WriteString("data: ")
+	if s.enc == nil {
+		s.enc = json.NewEncoder(&s.ev)
+		s.enc.SetEscapeHTML(false)
+	}
+	if err := s.enc.Encode(v); err != nil { // appends "\n"
+		return err
+	}
+	s.ev.WriteByte('\n')
+	return nil
+}
