@@ -86,13 +86,13 @@ type stream struct {
 	out     bytes.Buffer // events ready for the caller
 	ev      bytes.Buffer // the event being encoded
 	enc     *json.Encoder
-	err     error        // returned once out is drained
+	err     error // returned once out is drained
 	line    []byte
 	data    []byte
 	hasData bool
 
 	fields  []*streamField // open texts, in order of first appearance
-	head    chunkHead // of the last chunk, for the chunks the transport adds
+	head    chunkHead      // of the last chunk, for the chunks the transport adds
 	sawEnd  bool           // a finish reason arrived
 	finishR string
 
