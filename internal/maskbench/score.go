@@ -85,6 +85,8 @@ type Report struct {
 	// Variants counts labels and found labels per "ENTITY/variant" (the
 	// generator's format, e.g. "PHONE_NUMBER/GB", "CREDIT_CARD/amex/spaced").
 	Variants map[string]*Counts
+	// ByKind holds the per-entity counts of each document kind.
+	ByKind map[string]map[string]*Counts
 	// FPOnNegatives counts false positives overlapping each hard-negative
 	// kind.
 	FPOnNegatives  map[string]int
@@ -95,13 +97,27 @@ type Report struct {
 // Evaluate runs e over docs and scores every canonical entity type. It keeps
 // up to maxExamples misses and false positives per entity type.
 func Evaluate(e Engine, docs []corpus.Doc, maxExamples int) *Report {
-	rep := &Report{Engine: e.Name(), Entities: map[string]*Counts{}, Variants: map[string]*Counts{}, FPOnNegatives: map[string]int{}}
+	rep := &Report{Engine: e.Name(), Entities: map[string]*Counts{}, Variants: map[string]*Counts{}, ByKind: map[string]map[string]*Counts{}, FPOnNegatives: map[string]int{}}
 	missSeen, fpSeen := map[string]int{}, map[string]int{}
 	for i, d := range docs {
 		preds := e.Detect(d.Text)
+		kind := rep.ByKind[d.Kind]
+		if kind == nil {
+			kind = map[string]*Counts{}
+			rep.ByKind[d.Kind] = kind
+		}
+		kc := func(entity string) *Counts {
+			c, ok := kind[entity]
+			if !ok {
+				c = &Counts{}
+				kind[entity] = c
+			}
+			return c
+		}
 		for _, l := range d.Labels {
 			c := rep.counts(l.Entity)
 			c.Labels++
+			kc(l.Entity).Labels++
 			vk := l.Entity + "/" + l.Variant
 			v, ok := rep.Variants[vk]
 			if !ok {
@@ -112,6 +128,7 @@ func Evaluate(e Engine, docs []corpus.Doc, maxExamples int) *Report {
 			if slices.ContainsFunc(preds, func(p Span) bool { return p.Entity == l.Entity && overlaps(p.Start, p.End, l.Start, l.End) }) {
 				c.Found++
 				v.Found++
+				kc(l.Entity).Found++
 				continue
 			}
 			if missSeen[l.Entity] < maxExamples {
@@ -123,8 +140,10 @@ func Evaluate(e Engine, docs []corpus.Doc, maxExamples int) *Report {
 		for _, p := range preds {
 			c := rep.counts(p.Entity)
 			c.Preds++
+			kc(p.Entity).Preds++
 			if slices.ContainsFunc(d.Labels, func(l corpus.Label) bool { return p.Entity == l.Entity && overlaps(p.Start, p.End, l.Start, l.End) }) {
 				c.Correct++
+				kc(p.Entity).Correct++
 				continue
 			}
 			neg := ""
@@ -345,6 +364,38 @@ func WriteVariants(w io.Writer, entities []string, reports ...*Report) {
 				c = *v
 			}
 			fmt.Fprintf(w, " %s |", pct(c.Recall()))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// WriteKinds prints micro precision, recall and F2 over entities for each
+// document kind.
+func WriteKinds(w io.Writer, entities []string, reports ...*Report) {
+	fmt.Fprint(w, "| kind | labels |")
+	for _, r := range reports {
+		fmt.Fprintf(w, " %s P | %s R | %s F2 |", r.Engine, r.Engine, r.Engine)
+	}
+	fmt.Fprint(w, "\n|---|---:|")
+	for range reports {
+		fmt.Fprint(w, "---:|---:|---:|")
+	}
+	fmt.Fprintln(w)
+	for _, k := range corpus.Kinds {
+		if _, ok := reports[0].ByKind[k]; !ok {
+			continue
+		}
+		row := make([]Counts, len(reports))
+		for i, r := range reports {
+			for _, e := range entities {
+				if c := r.ByKind[k][e]; c != nil {
+					row[i].Add(*c)
+				}
+			}
+		}
+		fmt.Fprintf(w, "| %s | %d |", k, row[0].Labels)
+		for _, c := range row {
+			fmt.Fprintf(w, " %s | %s | %s |", pct(c.Precision()), pct(c.Recall()), pct(c.F2()))
 		}
 		fmt.Fprintln(w)
 	}

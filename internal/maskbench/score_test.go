@@ -58,6 +58,12 @@ func TestEvaluateMatchingRule(t *testing.T) {
 	assert.Contains(t, buf.String(), "| IP_ADDRESS/ | 1 | 0.0 |")
 	assert.NotContains(t, buf.String(), "EMAIL_ADDRESS/", "fully found formats are not listed")
 
+	buf.Reset()
+	WriteKinds(&buf, []string{corpus.Email, corpus.CreditCard, corpus.IPAddress}, rep)
+	assert.Contains(t, buf.String(), "| kind | labels | fixed P |")
+	assert.NotContains(t, buf.String(), "| t |", "only corpus kinds are listed")
+	assert.Equal(t, Counts{Labels: 1, Found: 1, Preds: 2, Correct: 2}, *rep.ByKind["t"][corpus.CreditCard])
+
 	total := rep.Total([]string{corpus.Email, corpus.CreditCard, corpus.IPAddress})
 	assert.Equal(t, Counts{Labels: 3, Found: 2, Preds: 5, Correct: 3}, total)
 }

@@ -68,6 +68,9 @@ func run(args []string, w io.Writer) error {
 	fmt.Fprintf(w, "\n## Shared entity types (%d)\n\n", len(shared))
 	maskbench.WriteTable(w, shared, reports...)
 
+	fmt.Fprintf(w, "\nBy document kind (shared types):\n\n")
+	maskbench.WriteKinds(w, shared, reports...)
+
 	var only []string
 	for _, e := range corpus.Entities {
 		if rg.Supports(e.Name) && !slices.Contains(shared, e.Name) {
