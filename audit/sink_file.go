@@ -185,8 +185,12 @@ func (s *FileSink) writeOrigin(ctx context.Context, recs []Record) error {
 		}
 	}
 
-	var buf []byte
-	var fresh []Record
+	size := 0
+	for _, r := range recs {
+		size += len(r.Data) + 96 // the line's framing, roughly
+	}
+	buf := make([]byte, 0, size)
+	fresh := make([]Record, 0, len(recs))
 	flush := func() error {
 		if len(buf) == 0 {
 			return nil
