@@ -183,7 +183,7 @@ var negativeMentions = []string{
 func (g *gen) chat(bd *builder, lang string) {
 	if g.chance(0.25) {
 		for i, n := 0, g.between(1, 3); i < n; i++ {
-			bd.lit(g.pick(cleanSentences))
+			bd.lit(g.proseSentence())
 			bd.lit(" ")
 		}
 		bd.lit("\n\n")
@@ -330,7 +330,7 @@ func (g *gen) cleanParagraph(bd *builder) {
 			if i > 0 {
 				bd.lit(" ")
 			}
-			bd.lit(g.pick(cleanSentences))
+			bd.lit(g.proseSentence())
 		}
 		bd.lit("\n\n")
 	}

@@ -273,3 +273,30 @@ var cleanLogs = []string{
 	"{{!ts}} INFO  request id={{!uuid}} status=200 bytes={{~n}}12",
 	"{{!ts}} INFO  artifact pushed digest={{!digest}}",
 }
+
+// A small phrase grammar adds variety to clean prose, so long blobs do not
+// repeat a handful of sentences.
+var (
+	proseSubjects = []string{"The ingestion service", "Our retrieval layer", "The on-call engineer", "Each worker",
+		"The new reranker", "The billing team", "This release", "The vector index", "The audit pipeline",
+		"Most customers", "The staging cluster", "The query planner", "A background job", "The support assistant",
+		"The security review", "Every tenant", "The embedding cache", "The SDK", "The nightly export", "The dashboard"}
+	proseVerbs = []string{"now handles", "no longer blocks", "was rewritten to batch", "occasionally drops",
+		"should validate", "keeps track of", "reduces the cost of", "was slowed down by", "depends on",
+		"can safely retry", "is responsible for", "quietly ignores", "was measured against", "now streams",
+		"logs a warning about", "must never expose", "caches", "rebuilds", "summarises", "rejects"}
+	proseObjects = []string{"large uploads", "partial responses", "stale embeddings", "duplicate documents",
+		"long-running queries", "the approval queue", "expired sessions", "malformed payloads", "the nightly backlog",
+		"cross-region traffic", "oversized prompts", "unsigned requests", "the warm-up phase", "retry storms",
+		"schema migrations", "rate-limited calls", "cold starts", "idle connections", "broken links", "slow disks"}
+	proseTails = []string{"", " during peak hours", " after the last deploy", " in most regions", " when the cache is cold",
+		" without manual steps", " since the migration", ", according to the latest report", " under load",
+		" in the staging environment", ", which surprised nobody", " once the flag is enabled"}
+)
+
+func (g *gen) proseSentence() string {
+	if g.chance(0.4) {
+		return g.pick(cleanSentences)
+	}
+	return g.pick(proseSubjects) + " " + g.pick(proseVerbs) + " " + g.pick(proseObjects) + g.pick(proseTails) + "."
+}
