@@ -49,6 +49,21 @@ func TestLogThroughFileSinkWithRetentionVerifies(t *testing.T) {
 	assert.True(t, st.Closed)
 	assert.EqualValues(t, 1500, st.TreeSize-1)
 
+	// An event stored after the pruned range can still be proven: the
+	// prover rebuilds the tree from the pruned hashes.
+	var lastEvent *audit.Event
+	for rec, err := range audit.ReadDir(dir) {
+		if err == nil && rec.Type == audit.TypeEvent {
+			lastEvent, err = audit.ParseEvent(rec.Data)
+			require.NoError(t, err)
+		}
+	}
+	require.NotNil(t, lastEvent)
+	proof, err := audit.Prove(audit.ReadDir(dir), lastEvent.ID)
+	require.NoError(t, err)
+	_, err = audit.VerifyProof(proof, pub)
+	require.NoError(t, err)
+
 	// Change one byte of an event in the newest segment.
 	segs, err := filepath.Glob(filepath.Join(dir, "*", "*.jsonl"))
 	require.NoError(t, err)
