@@ -60,6 +60,8 @@ type FileSink struct {
 	closed bool
 
 	origins   map[string]*fileOrigin
+	open      int    // segment files open
+	clock     uint64 // counts writes, for fileOrigin.used
 	window    *redeliveryWindow
 	lastSync  time.Time
 	lastPrune time.Time
@@ -74,8 +76,14 @@ type fileOrigin struct {
 	segName string
 	segSize int64
 	segOpen time.Time
-	dirty   bool // written since last fsync
+	used    uint64 // s.clock at the last write, to close the idlest segment
+	dirty   bool   // written since last fsync
 }
+
+// maxOpenSegments bounds the segment files a FileSink keeps open: a central
+// collector sees a new origin every time a replica restarts, and an idle
+// origin's segment is closed (and a new one started if it writes again).
+const maxOpenSegments = 128
 
 var _ Sink = (*FileSink)(nil)
 
@@ -201,6 +209,8 @@ func (s *FileSink) writeOrigin(ctx context.Context, recs []Record) error {
 		n, err := o.f.Write(buf)
 		o.segSize += int64(n)
 		o.dirty = true
+		s.clock++
+		o.used = s.clock
 		if err != nil {
 			s.forget(recs[0].Origin)
 			return fmt.Errorf("audit: file sink: write %s: %w", o.segName, err)
@@ -413,6 +423,7 @@ func fsCutTornTail(path string, end int64) error {
 func (s *FileSink) forget(name string) {
 	if o := s.origins[name]; o != nil && o.f != nil {
 		o.f.Close()
+		s.open--
 	}
 	delete(s.origins, name)
 }
@@ -421,6 +432,11 @@ func (s *FileSink) forget(name string) {
 func (s *FileSink) rotate(o *fileOrigin, first uint64) error {
 	if o.f != nil {
 		if err := s.closeSegment(o, false); err != nil {
+			return err
+		}
+	}
+	if s.open >= maxOpenSegments {
+		if err := s.closeIdlest(); err != nil {
 			return err
 		}
 	}
@@ -441,7 +457,22 @@ func (s *FileSink) rotate(o *fileOrigin, first uint64) error {
 		}
 	}
 	o.f, o.segName, o.segSize, o.segOpen = f, name, fi.Size(), s.cfg.now()
+	s.open++
 	return nil
+}
+
+// closeIdlest closes the open segment written longest ago.
+func (s *FileSink) closeIdlest() error {
+	var idlest *fileOrigin
+	for _, o := range s.origins {
+		if o.f != nil && (idlest == nil || o.used < idlest.used) {
+			idlest = o
+		}
+	}
+	if idlest == nil {
+		return nil
+	}
+	return s.closeSegment(idlest, false)
 }
 
 func (s *FileSink) closeSegment(o *fileOrigin, force bool) error {
@@ -454,6 +485,7 @@ func (s *FileSink) closeSegment(o *fileOrigin, force bool) error {
 		err = cerr
 	}
 	o.f = nil
+	s.open--
 	if err != nil {
 		return fmt.Errorf("audit: file sink: close %s: %w", o.segName, err)
 	}

@@ -468,3 +468,39 @@ func TestFileSinkLargeRedeliveryFromDisk(t *testing.T) {
 	require.Empty(t, errs)
 	require.Equal(t, append(recs, more...), got)
 }
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	return len(ents)
+}
+
+func TestFileSinkBoundsOpenSegments(t *testing.T) {
+	dir := t.TempDir()
+	s, err := audit.NewFileSink(dir, audit.WithFileSync(audit.SyncNever, 0))
+	require.NoError(t, err)
+	defer s.Close()
+	before := openFDs(t)
+	const origins = 300
+	for i := range origins {
+		require.NoError(t, s.Write(t.Context(), audittest.Stream(fmt.Sprintf("replica-%03d", i), 0, 2)))
+	}
+	assert.LessOrEqual(t, openFDs(t)-before, 140, "at most 128 segments stay open")
+
+	// The first origin's segment was closed; it writes on in a new one.
+	more := audittest.Stream("replica-000", 2, 3)
+	require.NoError(t, s.Write(t.Context(), more))
+	var got []audit.Record
+	for r, err := range audit.ReadDirOrigin(dir, "replica-000") {
+		require.NoError(t, err)
+		got = append(got, r)
+	}
+	require.Equal(t, audittest.Stream("replica-000", 0, 5), got)
+	assert.Len(t, segments(t, dir, "replica-000"), 2)
+	all, errs := readAll(t, dir)
+	require.Empty(t, errs)
+	assert.Len(t, all, origins*2+3)
+}
