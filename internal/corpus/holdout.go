@@ -53,6 +53,8 @@ var holdoutAnswers = []string{
 	"I cannot share the full SSN ({{ssn}}) — please redact it before sending the document to the vendor.",
 	"Ficou assim: CPF {{cpf}}, telefone {{phone_br}}, e-mail {{email}}. O pedido {{!order}} foi reembolsado.",
 	"Die Rechnung {{!invoice}} geht an {{email}}; Rückfragen unter {{phone_de}}.",
+	"Contact block from the page: <a href=\"tel:{{phone_e164}}\">call us</a> · <a href=\"mailto:{{email}}\">email us</a>",
+	"Two records match:\n1. {{~name}}, {{email}}, SSN ending — full value {{ssn}}\n2. {{~name}}, {{email}}, IBAN {{iban}}",
 }
 
 var holdoutTickets = []string{
@@ -75,6 +77,9 @@ var holdoutLogs = []string{
 	"{{!ts}} kyc.check pan={{pan}} aadhaar={{aadhaar}} result=ok",
 	"{{!ts}} billing.charge card={{card}} amount={{!price}} ref={{!invoice}}",
 	"{{!ts}} net.arp {{ipv4}} is-at {{mac}}",
+	"{{!ts}} db: connecting to {{ipv4}}:{{~port}} as svc_rag",
+	"{{!ts}} http: upstream [{{ipv6}}]:443 timed out after {{~n}}s",
+	"{{!ts}} mail: delivered to=<{{email}}> relay={{ipv4}} status=sent",
 }
 
 var holdoutConfigs = []string{
