@@ -94,7 +94,6 @@ type stream struct {
 	fields  []*streamField // open texts, in order of first appearance
 	head    chunkHead      // of the last chunk, for the chunks the transport adds
 	sawEnd  bool           // a finish reason arrived
-	finishR string
 
 	mu    sync.Mutex
 	usage ragguard.Usage

@@ -1,0 +1,206 @@
+package llm_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	openai "github.com/sashabaranov/go-openai"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ragguard/ragguard"
+	"github.com/ragguard/ragguard/internal/testenv/openaiserver"
+	"github.com/ragguard/ragguard/llm"
+	"github.com/ragguard/ragguard/mask"
+)
+
+// engineMasker adapts the real masking engine (package mask) to
+// ragguard.Masker, local to these tests until the root package offers the
+// adapter. It is glue, not a fake: every masking decision is the engine's.
+type engineMasker struct{ e *mask.Engine }
+
+func (a engineMasker) Detect(text string) []string {
+	var out []string
+	for _, m := range a.e.Detect(text) {
+		if !slices.Contains(out, string(m.Entity)) {
+			out = append(out, string(m.Entity))
+		}
+	}
+	return out
+}
+
+func (a engineMasker) ForCall(profile, tenant string) (ragguard.CallMasker, error) {
+	m, err := a.e.Masker(profile, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return &engineCall{m: m}, nil
+}
+
+func (a engineMasker) Profiles() []string { return a.e.ProfileNames() }
+
+func (a engineMasker) Restore(ctx context.Context, tenant, text string) (string, int, error) {
+	return a.e.Restore(ctx, tenant, text)
+}
+
+type engineCall struct {
+	m       *mask.Masker
+	sum     mask.Summary
+	streams []*mask.Stream
+}
+
+func (c *engineCall) Text(loc, s string) string {
+	out, sum := c.m.String(s, loc)
+	c.sum.Merge(sum)
+	return out
+}
+
+func (c *engineCall) JSON(loc string, doc []byte) ([]byte, error) {
+	out, sum, err := c.m.JSON(doc, loc)
+	c.sum.Merge(sum)
+	return out, err
+}
+
+func (c *engineCall) Row(cols []string, v []any) []any {
+	out, sum := c.m.Row(cols, v)
+	c.sum.Merge(sum)
+	return out
+}
+
+func (c *engineCall) Stream(loc string) ragguard.StreamMasker {
+	st := c.m.Stream(loc)
+	c.streams = append(c.streams, st)
+	return st
+}
+
+func (c *engineCall) Findings() []ragguard.MaskFinding {
+	sum := c.sum
+	for _, st := range c.streams {
+		sum.Merge(st.Summary())
+	}
+	out := make([]ragguard.MaskFinding, len(sum.Findings))
+	for i, f := range sum.Findings {
+		out[i] = ragguard.MaskFinding{Entity: string(f.Entity), Detector: f.Detector, Location: f.Location, Strategy: string(f.Strategy), Count: f.Count}
+	}
+	return out
+}
+
+// engineEnv is a Guard with the real engine: pseudonyms for the "pii"
+// profile, reversible tokens for "vault".
+func engineEnv(t testing.TB) (*env, *mask.Engine) {
+	t.Helper()
+	eng, err := mask.New(
+		mask.WithKey([]byte("0123456789abcdef0123456789abcdef-test-key")),
+		mask.WithVault(mask.NewMemoryVault()),
+		mask.WithProfiles(
+			mask.Profile{Name: "pii", Default: mask.Pseudonym},
+			mask.Profile{Name: "vault", Default: mask.Tokenize},
+		),
+	)
+	require.NoError(t, err)
+	p, err := ragguard.ParsePolicy([]byte(`
+roles: [analyst, restorer]
+default_mask: pii
+rules:
+  - name: restorers
+    roles: [restorer]
+    kinds: [llm]
+    effect: allow
+    mask: vault
+    restore: true
+  - name: analysts
+    roles: [analyst]
+    kinds: [llm]
+    effect: allow
+`), "yaml")
+	require.NoError(t, err)
+	e := &env{rec: &recorder{}}
+	e.guard, err = ragguard.New(ragguard.WithPolicy(p), ragguard.WithAuditor(e.rec), ragguard.WithMasker(engineMasker{eng}))
+	require.NoError(t, err)
+	return e, eng
+}
+
+// engineValues are values the real engine detects (checked below, so the
+// test cannot pass by detecting nothing).
+var engineValues = []string{"john.doe@example.com", "4111 1111 1111 1111", "+1 415 555 2671"}
+
+const engineAnswer = "Sure. Write to john.doe@example.com, charge 4111 1111 1111 1111, or call +1 415 555 2671 today."
+
+func TestRealEngineStreamsNeverLeak(t *testing.T) {
+	e, eng := engineEnv(t)
+	m, err := eng.Masker("pii", "acme")
+	require.NoError(t, err)
+	want, sum := m.String(engineAnswer, "x")
+	require.Equal(t, len(engineValues), sum.Total(), "the engine detects every seeded value")
+
+	var seed atomic.Uint64
+	srv := newServer(t, openaiserver.WithChatResponder(openaiserver.Answer(engineAnswer)),
+		openaiserver.WithChunker(openaiserver.ChunkerFunc(func(text string) []string {
+			return openaiserver.ChunkRandom(seed.Load(), 1+int(seed.Load()%7)).Chunk(text)
+		})))
+	scripted(t, srv)
+	cli := llm.NewClient(srv.ClientConfig(), e.guard)
+	req := openai.ChatCompletionRequest{Model: "gpt-4o-mini", Stream: true, Messages: []openai.ChatCompletionMessage{
+		{Role: "user", Content: "I am john.doe@example.com, card 4111 1111 1111 1111, phone +1 415 555 2671."},
+	}}
+	runs := 200
+	if testing.Short() {
+		runs = 20
+	}
+	for i := range runs {
+		seed.Store(uint64(i))
+		stream, err := cli.CreateChatCompletionStream(analyst(), req)
+		require.NoError(t, err)
+		var got strings.Builder
+		for {
+			chunk, err := stream.Recv()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			require.NoError(t, err)
+			for _, c := range chunk.Choices {
+				for _, v := range engineValues {
+					require.NotContains(t, c.Delta.Content, v)
+				}
+				got.WriteString(c.Delta.Content)
+			}
+		}
+		require.NoError(t, stream.Close())
+		require.Equal(t, want, got.String(), "seed %d", i)
+	}
+	for _, v := range engineValues {
+		assert.False(t, srv.ReceivedContains(v), "the server received %q", v)
+	}
+	evs := e.rec.all()
+	require.Len(t, evs, runs)
+	assert.NotEmpty(t, evs[0].Masking)
+}
+
+func TestRealEngineRestoresForPermittedPrincipals(t *testing.T) {
+	e, _ := engineEnv(t)
+	// The model repeats the tokens it was given: the answer echoes the prompt.
+	srv := newServer(t)
+	scripted(t, srv)
+	cli := llm.NewClient(srv.ClientConfig(), e.guard)
+	prompt := "Reply to john.doe@example.com about card 4111 1111 1111 1111."
+	resp, err := cli.CreateChatCompletion(as("rita", "restorer"), openai.ChatCompletionRequest{
+		Model: "gpt-4o-mini", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: prompt}},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "You said: "+prompt, resp.Choices[0].Message.Content, "the vault's tokens come back as the values")
+	assert.False(t, srv.ReceivedContains("john.doe@example.com"))
+	ev := e.rec.only(t)
+	assert.Equal(t, 2, ev.Restored)
+	assert.NotContains(t, string(ev.Response), "john.doe@example.com", "the session record keeps tokens")
+	entities := map[string]bool{}
+	for _, f := range ev.Masking {
+		entities[f.Entity] = true
+		assert.Equal(t, "tokenize", f.Strategy)
+	}
+	assert.True(t, entities["EMAIL"] && entities["CREDIT_CARD"], "%v", ev.Masking)
+}
