@@ -91,9 +91,9 @@ type stream struct {
 	data    []byte
 	hasData bool
 
-	fields  []*streamField // open texts, in order of first appearance
-	head    chunkHead      // of the last chunk, for the chunks the transport adds
-	sawEnd  bool           // a finish reason arrived
+	fields []*streamField // open texts, in order of first appearance
+	head   chunkHead      // of the last chunk, for the chunks the transport adds
+	sawEnd bool           // a finish reason arrived
 
 	mu    sync.Mutex
 	usage ragguard.Usage
