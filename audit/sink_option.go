@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"crypto/ed25519"
 	"log/slog"
 	"net/http"
 	"time"
@@ -59,6 +60,7 @@ type sinkConfig struct {
 	retryMax     time.Duration
 	retryTries   int
 	maxBatchSize int
+	webhookKey   ed25519.PrivateKey
 
 	// OTel, slog and webhook sinks: records remembered per origin to make
 	// redelivery idempotent.
@@ -203,6 +205,19 @@ func WithWebhookRetry(base, max time.Duration, attempts int) SinkOption {
 		}
 		if attempts > 0 {
 			c.retryTries = attempts
+		}
+	})
+}
+
+// WithWebhookEd25519 makes WebhookSink also sign each batch with an
+// Ed25519 key (header Ragguard-Signature-Ed25519), so that a receiver
+// holding only the public key can check batches but not forge them
+// (VerifyWebhookEd25519). With it, NewWebhookSink accepts a nil HMAC
+// secret. A key of the wrong size is ignored.
+func WithWebhookEd25519(key ed25519.PrivateKey) SinkOption {
+	return sinkOptionFunc(func(c *sinkConfig) {
+		if len(key) == ed25519.PrivateKeySize {
+			c.webhookKey = key
 		}
 	})
 }

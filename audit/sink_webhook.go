@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -28,10 +30,16 @@ import (
 // the exact request body: record lines, the FileSink line format
 // (application/x-ndjson), so a receiver can append the body to a file
 // as it is.
+//
+// With WithWebhookEd25519 the sink adds
+//
+//	Ragguard-Signature-Ed25519: <base64 of the Ed25519 signature of
+//	                             "ragguard-webhook-v1\n" + timestamp + "." + body>
 const (
-	WebhookSignatureHeader = "Ragguard-Signature"
-	WebhookTimestampHeader = "Ragguard-Timestamp"
-	WebhookBatchHeader     = "Ragguard-Batch" // "origin first..last", informational
+	WebhookSignatureHeader        = "Ragguard-Signature"
+	WebhookEd25519SignatureHeader = "Ragguard-Signature-Ed25519"
+	WebhookTimestampHeader        = "Ragguard-Timestamp"
+	WebhookBatchHeader            = "Ragguard-Batch" // "origin first..last", informational
 )
 
 // WebhookTolerance is how far a request's timestamp may be from the
@@ -80,7 +88,8 @@ func (e *WebhookError) Unwrap() error { return e.Err }
 // (WithRedeliveryWindow) and skips records it already delivered.
 type WebhookSink struct {
 	url    string
-	secret []byte
+	secret []byte // nil: no HMAC signature
+	key    ed25519.PrivateKey
 	cfg    sinkConfig
 	client *http.Client
 	window *redeliveryWindow
@@ -90,18 +99,22 @@ type WebhookSink struct {
 var _ Sink = (*WebhookSink)(nil)
 
 // NewWebhookSink returns a sink posting to endpoint (http or https),
-// signing with secret (at least 16 bytes). Options: WithWebhookClient,
-// WithWebhookRetry, WithWebhookBatchSize, WithRedeliveryWindow,
-// WithSinkClock.
+// signing with the HMAC secret (at least 16 bytes; nil when
+// WithWebhookEd25519 signs instead). Options: WithWebhookEd25519,
+// WithWebhookClient, WithWebhookRetry, WithWebhookBatchSize,
+// WithRedeliveryWindow, WithSinkClock.
 func NewWebhookSink(endpoint string, secret []byte, opts ...SinkOption) (*WebhookSink, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("audit: NewWebhookSink: %q is not an http(s) URL", endpoint)
 	}
-	if len(secret) < webhookMinSecret {
-		return nil, fmt.Errorf("audit: NewWebhookSink: secret of %d bytes, need at least %d", len(secret), webhookMinSecret)
-	}
 	cfg := newSinkConfig(opts)
+	switch {
+	case secret == nil && cfg.webhookKey != nil:
+	case len(secret) < webhookMinSecret:
+		return nil, fmt.Errorf("audit: NewWebhookSink: secret of %d bytes, need at least %d (or nil with WithWebhookEd25519)",
+			len(secret), webhookMinSecret)
+	}
 	hc := cfg.httpClient
 	if hc == nil {
 		hc = &http.Client{}
@@ -109,6 +122,7 @@ func NewWebhookSink(endpoint string, secret []byte, opts ...SinkOption) (*Webhoo
 	return &WebhookSink{
 		url:    endpoint,
 		secret: bytes.Clone(secret),
+		key:    cfg.webhookKey,
 		cfg:    cfg,
 		client: hc,
 		window: newRedeliveryWindow(cfg.window),
@@ -145,6 +159,15 @@ func (s *WebhookSink) Write(ctx context.Context, recs []Record) error {
 	return nil
 }
 
+// webhookEd25519Message is what the Ed25519 signature covers.
+func webhookEd25519Message(timestamp string, body []byte) []byte {
+	msg := make([]byte, 0, 21+len(timestamp)+len(body))
+	msg = append(msg, "ragguard-webhook-v1\n"...)
+	msg = append(msg, timestamp...)
+	msg = append(msg, '.')
+	return append(msg, body...)
+}
+
 // webhookSign computes the v1 signature.
 func webhookSign(secret []byte, timestamp string, body []byte) string {
 	m := hmac.New(sha256.New, secret)
@@ -165,7 +188,13 @@ func (s *WebhookSink) post(ctx context.Context, body []byte, label string, first
 		req.Header.Set("Content-Type", "application/x-ndjson")
 		req.Header.Set("User-Agent", "ragguard-audit")
 		req.Header.Set(WebhookTimestampHeader, ts)
-		req.Header.Set(WebhookSignatureHeader, webhookSign(s.secret, ts, body))
+		if s.secret != nil {
+			req.Header.Set(WebhookSignatureHeader, webhookSign(s.secret, ts, body))
+		}
+		if s.key != nil {
+			sig := ed25519.Sign(s.key, webhookEd25519Message(ts, body))
+			req.Header.Set(WebhookEd25519SignatureHeader, base64.StdEncoding.EncodeToString(sig))
+		}
 		req.Header.Set(WebhookBatchHeader, strings.ToValidUTF8(label, "?"))
 
 		var wait time.Duration
@@ -239,15 +268,34 @@ func (s *WebhookSink) Close() error {
 //
 // A receiver should answer 2xx once the records are stored, treat a
 // redelivered (origin, seq) with the same bytes as success, and answer 409
-// with {"origin":…,"seq":…} when it holds other bytes for a key.
+// with {"origin":…,"seq":…} when it holds other bytes for a key
+// (WebhookReceiver does all this).
 func VerifyWebhook(r *http.Request, secret []byte) ([]Record, error) {
 	if len(secret) == 0 {
 		return nil, fmt.Errorf("%w: empty secret", ErrWebhookSignature)
 	}
+	return verifyWebhook(r, WebhookSignatureHeader, func(ts, sig string, body []byte) bool {
+		return hmac.Equal([]byte(sig), []byte(webhookSign(secret, ts, body)))
+	})
+}
+
+// VerifyWebhookEd25519 is VerifyWebhook for batches signed with
+// WithWebhookEd25519: the receiver holds only the sender's public key.
+func VerifyWebhookEd25519(r *http.Request, pub ed25519.PublicKey) ([]Record, error) {
+	if len(pub) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("%w: public key of %d bytes", ErrWebhookSignature, len(pub))
+	}
+	return verifyWebhook(r, WebhookEd25519SignatureHeader, func(ts, sig string, body []byte) bool {
+		raw, err := base64.StdEncoding.DecodeString(sig)
+		return err == nil && ed25519.Verify(pub, webhookEd25519Message(ts, body), raw)
+	})
+}
+
+func verifyWebhook(r *http.Request, header string, check func(ts, sig string, body []byte) bool) ([]Record, error) {
 	ts := r.Header.Get(WebhookTimestampHeader)
-	sig := r.Header.Get(WebhookSignatureHeader)
+	sig := r.Header.Get(header)
 	if ts == "" || sig == "" {
-		return nil, fmt.Errorf("%w: missing %s or %s header", ErrWebhookSignature, WebhookTimestampHeader, WebhookSignatureHeader)
+		return nil, fmt.Errorf("%w: missing %s or %s header", ErrWebhookSignature, WebhookTimestampHeader, header)
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
@@ -268,7 +316,7 @@ func VerifyWebhook(r *http.Request, secret []byte) ([]Record, error) {
 	if len(body) > maxWebhookBody {
 		return nil, fmt.Errorf("%w: body over %d bytes", ErrWebhookSignature, maxWebhookBody)
 	}
-	if !hmac.Equal([]byte(sig), []byte(webhookSign(secret, ts, body))) {
+	if !check(ts, sig, body) {
 		return nil, fmt.Errorf("%w: signature does not match", ErrWebhookSignature)
 	}
 	var recs []Record
@@ -300,7 +348,7 @@ func VerifyWebhook(r *http.Request, secret []byte) ([]Record, error) {
 // The sink's Write gets the request's context, so a client that gives up
 // cancels it.
 type WebhookReceiver struct {
-	secret []byte
+	verify func(*http.Request) ([]Record, error)
 	sink   Sink
 }
 
@@ -315,7 +363,21 @@ func NewWebhookReceiver(secret []byte, sink Sink) (*WebhookReceiver, error) {
 	if len(secret) < webhookMinSecret {
 		return nil, fmt.Errorf("audit: NewWebhookReceiver: secret of %d bytes, need at least %d", len(secret), webhookMinSecret)
 	}
-	return &WebhookReceiver{secret: bytes.Clone(secret), sink: sink}, nil
+	secret = bytes.Clone(secret)
+	return &WebhookReceiver{sink: sink, verify: func(r *http.Request) ([]Record, error) { return VerifyWebhook(r, secret) }}, nil
+}
+
+// NewWebhookReceiverEd25519 returns a receiver storing into sink batches
+// signed with the Ed25519 key whose public half is pub (WithWebhookEd25519).
+func NewWebhookReceiverEd25519(pub ed25519.PublicKey, sink Sink) (*WebhookReceiver, error) {
+	if sink == nil {
+		return nil, errors.New("audit: NewWebhookReceiverEd25519: nil sink")
+	}
+	if len(pub) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("audit: NewWebhookReceiverEd25519: public key of %d bytes", len(pub))
+	}
+	pub = bytes.Clone(pub)
+	return &WebhookReceiver{sink: sink, verify: func(r *http.Request) ([]Record, error) { return VerifyWebhookEd25519(r, pub) }}, nil
 }
 
 // ServeHTTP verifies one batch and stores it; see WebhookReceiver.
@@ -325,7 +387,7 @@ func (h *WebhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
 		return
 	}
-	recs, err := VerifyWebhook(r, h.secret)
+	recs, err := h.verify(r)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return

@@ -3,6 +3,8 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"net/http"
@@ -323,4 +325,65 @@ func TestWebhookReceiverAsksForRetryWhenSinkFails(t *testing.T) {
 	require.NoError(t, s.Write(t.Context(), recs))
 	assert.Equal(t, int32(3), calls.Load(), "two 503s, then stored")
 	assert.Equal(t, recs, rec.Records())
+}
+
+func TestWebhookEd25519(t *testing.T) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	otherPub, _, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+
+	_, err = audit.NewWebhookSink("http://127.0.0.1:1/", nil)
+	require.Error(t, err, "no HMAC secret and no Ed25519 key")
+
+	// Conformance through a receiver that holds only the public key.
+	audittest.TestSink(t, func(t *testing.T) (audit.Sink, func() []audit.Record) {
+		store := audittest.NewRecorder()
+		recv, err := audit.NewWebhookReceiverEd25519(pub, store)
+		require.NoError(t, err)
+		srv := httptest.NewServer(recv)
+		t.Cleanup(srv.Close)
+		s, err := audit.NewWebhookSink(srv.URL, nil, audit.WithWebhookEd25519(priv), fastRetry(),
+			audit.WithRedeliveryWindow(1))
+		require.NoError(t, err)
+		return s, store.Records
+	})
+
+	// Capture a request signed both ways.
+	var captured *http.Request
+	var body []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ = io.ReadAll(r.Body)
+		captured = r.Clone(context.Background())
+	}))
+	defer srv.Close()
+	s, err := audit.NewWebhookSink(srv.URL, webhookSecret, audit.WithWebhookEd25519(priv))
+	require.NoError(t, err)
+	recs := audittest.Stream("api-1", 0, 3)
+	require.NoError(t, s.Write(t.Context(), recs))
+	req := func(b []byte) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(b))
+		r.Header = captured.Header.Clone()
+		return r
+	}
+	got, err := audit.VerifyWebhookEd25519(req(body), pub)
+	require.NoError(t, err)
+	assert.Equal(t, recs, got)
+	got, err = audit.VerifyWebhook(req(body), webhookSecret)
+	require.NoError(t, err, "the HMAC signature is there too")
+	assert.Equal(t, recs, got)
+
+	tampered := bytes.Clone(body)
+	tampered[10] ^= 1
+	_, err = audit.VerifyWebhookEd25519(req(tampered), pub)
+	require.ErrorIs(t, err, audit.ErrWebhookSignature)
+	_, err = audit.VerifyWebhookEd25519(req(body), otherPub)
+	require.ErrorIs(t, err, audit.ErrWebhookSignature, "another key")
+	_, err = audit.VerifyWebhookEd25519(req(body), pub[:5])
+	require.ErrorIs(t, err, audit.ErrWebhookSignature, "a truncated key")
+
+	_, err = audit.NewWebhookReceiverEd25519(pub[:5], audittest.NewRecorder())
+	require.Error(t, err)
+	_, err = audit.NewWebhookReceiverEd25519(pub, nil)
+	require.Error(t, err)
 }
