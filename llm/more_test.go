@@ -1,0 +1,179 @@
+package llm_test
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	openai "github.com/sashabaranov/go-openai"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ragguard/ragguard"
+	"github.com/ragguard/ragguard/internal/testenv/openaiserver"
+	"github.com/ragguard/ragguard/llm"
+)
+
+func TestParallelToolCallsStreamMaskedPerTool(t *testing.T) {
+	e := newEnv(t)
+	calls := []openaiserver.ToolCall{
+		{Name: "lookup", Arguments: `{"email":"alice@example.com"}`},
+		{Name: "charge", Arguments: `{"card":"4111 1111 1111 1111","who":"Zoë Ångström-Ødegård"}`},
+	}
+	srv := newServer(t, openaiserver.WithChunker(openaiserver.ChunkRunes(3)),
+		openaiserver.WithChatResponder(openaiserver.Static(openaiserver.Reply{ToolCalls: calls})))
+	scripted(t, srv)
+	cli := llm.NewClient(srv.ClientConfig(), e.guard)
+	req := chatRequest()
+	req.Stream = true
+	stream, err := cli.CreateChatCompletionStream(analyst(), req)
+	require.NoError(t, err)
+	defer stream.Close()
+	args := map[int]*strings.Builder{}
+	names := map[int]string{}
+	for {
+		chunk, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		require.NoError(t, err)
+		for _, tc := range chunk.Choices[0].Delta.ToolCalls {
+			require.NotNil(t, tc.Index)
+			if args[*tc.Index] == nil {
+				args[*tc.Index] = &strings.Builder{}
+			}
+			args[*tc.Index].WriteString(tc.Function.Arguments)
+			if tc.Function.Name != "" {
+				names[*tc.Index] = tc.Function.Name
+			}
+		}
+	}
+	require.Len(t, args, 2)
+	assert.Equal(t, masked(calls[0].Arguments), args[0].String())
+	assert.Equal(t, masked(calls[1].Arguments), args[1].String())
+	assert.Equal(t, map[int]string{0: "lookup", 1: "charge"}, names)
+	var decoded map[string]string
+	require.NoError(t, json.Unmarshal([]byte(args[1].String()), &decoded), "masked arguments stay valid JSON")
+	assert.Equal(t, "<CARD_91c2>", decoded["card"])
+}
+
+func TestNonStreamedToolCallsAndRefusal(t *testing.T) {
+	e := newEnv(t)
+	srv := newServer(t, openaiserver.WithChatResponder(openaiserver.Static(openaiserver.Reply{
+		Refusal:   "I cannot share 078-05-1120.",
+		ToolCalls: []openaiserver.ToolCall{{Name: "lookup", Arguments: toolArgs}},
+	})))
+	scripted(t, srv)
+	cli := llm.NewClient(srv.ClientConfig(), e.guard)
+	resp, err := cli.CreateChatCompletion(analyst(), chatRequest())
+	require.NoError(t, err)
+	msg := resp.Choices[0].Message
+	assert.Equal(t, "I cannot share <US_SSN_0b4d>.", msg.Refusal)
+	require.Len(t, msg.ToolCalls, 1)
+	assert.Equal(t, masked(toolArgs), msg.ToolCalls[0].Function.Arguments)
+	assert.Equal(t, openai.FinishReasonToolCalls, resp.Choices[0].FinishReason)
+	assert.Equal(t, "tool_calls", e.rec.only(t).Usage.FinishReason)
+}
+
+func TestAnyBaseURLAndDeploymentPath(t *testing.T) {
+	e := newEnv(t)
+	srv := newServer(t)
+	hc := llm.NewHTTPClient(&http.Client{}, e.guard)
+	// An Azure-style deployment path: governed as chat wherever it points.
+	url := strings.TrimSuffix(srv.URL(), "/v1") + "/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21"
+	req, err := http.NewRequestWithContext(analyst(), http.MethodPost, url,
+		strings.NewReader(`{"messages":[{"role":"user","content":"I am alice@example.com"}],"x-extension":{"keep":true}}`))
+	require.NoError(t, err)
+	resp, err := hc.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "the test server serves /v1 only; the call went out")
+	reqs := srv.Requests()
+	require.Len(t, reqs, 1)
+	assert.NotContains(t, string(reqs[0].Body), "alice@example.com")
+	assert.Contains(t, string(reqs[0].Body), `"x-extension":{"keep":true}`)
+	assert.Equal(t, "api-version=2024-10-21", reqs[0].RawQuery)
+	ev := e.rec.only(t)
+	assert.Equal(t, "chat", ev.Operation)
+	assert.Nil(t, ev.Resources, "no model in the body: no resource")
+	assert.Equal(t, "llm: upstream answered 404 Not Found", ev.Error)
+}
+
+func TestWithEndpointMasksWholeBodies(t *testing.T) {
+	e := newEnv(t)
+	srv := newServer(t)
+	hc := llm.NewHTTPClient(nil, e.guard, llm.WithEndpoint("POST", "/v1/tokenize"))
+	req, err := http.NewRequestWithContext(analyst(), http.MethodPost, srv.URL()+"/tokenize",
+		strings.NewReader(`{"model":"m","text":"alice@example.com","nested":{"list":["078-05-1120",1]}}`))
+	require.NoError(t, err)
+	resp, err := hc.Do(req)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	assert.Empty(t, leaks(string(body)))
+	assertNothingLeft(t, srv)
+	reqs := srv.Requests()
+	require.Len(t, reqs, 1)
+	assert.JSONEq(t, `{"model":"m","text":"<EMAIL_7f3a>","nested":{"list":["<US_SSN_0b4d>",1]}}`, string(reqs[0].Body))
+	ev := e.rec.only(t)
+	assert.Equal(t, "other", ev.Operation)
+	assert.Equal(t, []string{"m"}, ev.Resources)
+}
+
+func TestNewDoerWrapsAnyDoer(t *testing.T) {
+	e := newEnv(t)
+	srv := newServer(t, openaiserver.WithChatResponder(openaiserver.Answer("ok alice@example.com")))
+	scripted(t, srv)
+	var seen int
+	inner := llm.DoerFunc(func(r *http.Request) (*http.Response, error) {
+		seen++
+		return http.DefaultClient.Do(r)
+	})
+	cfg := srv.ClientConfig()
+	cfg.HTTPClient = inner
+	cli := llm.NewClient(cfg, e.guard)
+	resp, err := cli.CreateChatCompletion(analyst(), chatRequest())
+	require.NoError(t, err)
+	assert.Equal(t, "ok <EMAIL_7f3a>", resp.Choices[0].Message.Content)
+	assert.Equal(t, 1, seen, "the caller's Doer sends the governed request")
+	assertNothingLeft(t, srv)
+}
+
+func TestBareClientIsNotGoverned(t *testing.T) {
+	// The contrast the package exists for: the same call through the bare
+	// client leaves the process unmasked.
+	srv := newServer(t)
+	scripted(t, srv)
+	bare := openai.NewClientWithConfig(srv.ClientConfig())
+	_, err := bare.CreateChatCompletion(analyst(), chatRequest())
+	require.NoError(t, err)
+	assert.True(t, srv.ReceivedContains("alice@example.com"))
+}
+
+func TestObserveModeRecordsButDoesNotEnforce(t *testing.T) {
+	p, err := ragguard.ParsePolicy([]byte(`
+mode: observe
+default_mask: pii
+rules:
+  - name: deny-all
+    kinds: [llm]
+    effect: deny
+`), "yaml")
+	require.NoError(t, err)
+	rec := &recorder{}
+	g, err := ragguard.New(ragguard.WithPolicy(p), ragguard.WithAuditor(rec), ragguard.WithMasker(dictMasker{}))
+	require.NoError(t, err)
+	srv := newServer(t)
+	cli := llm.NewClient(srv.ClientConfig(), g)
+	_, err = cli.CreateChatCompletion(analyst(), chatRequest())
+	require.NoError(t, err, "observe mode lets the call through")
+	assertNothingLeft(t, srv)
+	ev := rec.only(t)
+	assert.True(t, ev.Decision.Observed)
+	assert.Equal(t, ragguard.Deny, ev.Decision.Effect)
+}
