@@ -53,9 +53,10 @@
 //
 //   - WAL (WithWAL): fail-closed. Append returns once its event is written
 //     and fdatasynced to a local write-ahead log; concurrent Appends share
-//     one sync (group commit). Sinks are fed from it in the background and
-//     may lag or fail without failing calls; WithAwaitSinks makes Append wait
-//     for them too. On restart, what the WAL holds is delivered again (sinks
+//     one sync (group commit). Sinks are fed in the background with what
+//     the WAL holds and may lag or fail without failing calls — until
+//     WithBacklog records wait for them, when Append fails closed;
+//     WithAwaitSinks makes every Append wait for them too. On restart, what the WAL holds is delivered again (sinks
 //     are idempotent on origin and seq) and the new stream's first record
 //     seals each stream that was not closed — its exact end (next seq, tree
 //     size, root) — under the long-term key. A crashed stream thus verifies
