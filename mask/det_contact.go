@@ -26,7 +26,7 @@ func emailAt(d *builtin, sc *scan, id, i int) {
 	for j < i && (s[j] == '.' || s[j] == '-' || s[j] == '+') {
 		j++
 	}
-	if j == i || s[i-1] == '.' {
+	if j == i || s[i-1] == '.' || sc.gluedLeft(j) {
 		return
 	}
 	for x := j - 1; x >= 2 && x >= j-128; x-- {
@@ -164,7 +164,7 @@ func ipv6At(d *builtin, sc *scan, id, i int) {
 	for j > 0 && isHex(s[j-1]) && i-j < 4 {
 		j--
 	}
-	if j > 0 && (s[j-1] == ':' || isAlnum(s[j-1]) || s[j-1] == '.') {
+	if j > 0 && (s[j-1] == ':' || isAlnum(s[j-1]) || s[j-1] == '.' || sc.gluedLeft(j)) {
 		return
 	}
 	sc.trig = j
@@ -179,7 +179,7 @@ func ipv6At(d *builtin, sc *scan, id, i int) {
 	if colons < 2 {
 		return
 	}
-	if !sc.past(k) && isAlnum(s[k]) {
+	if !sc.past(k) && (isAlnum(s[k]) || sc.gluedRight(k)) {
 		return
 	}
 	for k > i {
@@ -207,7 +207,7 @@ var _ = def(&builtin{name: "mac_address", ents: []Entity{MACAddress}, pos: []str
 			for k := 0; k < 5 && st >= 3 && s[st-1] == '-' && isHex(s[st-2]) && isHex(s[st-3]); k++ {
 				st -= 3
 			}
-			if st > 0 && (isAlnum(s[st-1]) || s[st-1] == '-' || s[st-1] == ':') {
+			if st > 0 && (isAlnum(s[st-1]) || s[st-1] == '-' || s[st-1] == ':' || sc.gluedLeft(st)) {
 				return
 			}
 			sc.trig = st
@@ -227,7 +227,7 @@ var _ = def(&builtin{name: "mac_address", ents: []Entity{MACAddress}, pos: []str
 		b.onColon(func(sc *scan, i int) {
 			s := sc.s
 			j := i - 2
-			if j < 0 || !isHex(s[j]) || !isHex(s[j+1]) || (j > 0 && (isAlnum(s[j-1]) || s[j-1] == ':' || s[j-1] == '-')) {
+			if j < 0 || !isHex(s[j]) || !isHex(s[j+1]) || (j > 0 && (isAlnum(s[j-1]) || s[j-1] == ':' || s[j-1] == '-' || sc.gluedLeft(j))) {
 				return
 			}
 			sc.trig = j

@@ -13,7 +13,6 @@ import (
 
 var _ = def(&builtin{name: "phone", ents: []Entity{Phone},
 	pos: []string{"phone", "tel", "telephone", "mobile", "cell", "call", "fax", "whatsapp", "contact", "sms", "telefone", "telefon", "téléphone", "celular"},
-	neg: []string{"order", "invoice", "tracking", "ref", "account", "acct", "ssn", "card", "routing"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		b.onNum(digitRange(8, 13), numLed, func(sc *scan, w, dd int) {
 			if w != dd {
@@ -22,7 +21,7 @@ var _ = def(&builtin{name: "phone", ents: []Entity{Phone},
 			phoneNumeric(d, sc, id, dd)
 		})
 		b.onPhone(func(sc *scan, i int) {
-			if i > 0 && isAlnum(sc.s[i-1]) {
+			if i > 0 && isAlnum(sc.s[i-1]) || sc.gluedLeft(i) {
 				return
 			}
 			if sc.s[i] == '+' {
@@ -109,14 +108,26 @@ func phoneIntl(d *builtin, sc *scan, id, i int) {
 	k := i + 1
 	end := -1
 	gap := 0
+	// Where the number could stop if the digits run on: the last group end
+	// followed by a space. A longer run means "+CC number" then another number.
+	cutEnd, cutN := -1, 0
+	spaced := false
 	for {
 		if sc.past(k) {
 			break
 		}
 		c := s[k]
 		if isDigit(c) {
+			if gap > 0 && spaced && end > 0 {
+				cutEnd, cutN = end, n
+			}
+			spaced = false
 			if n == 15 {
-				return
+				if cutEnd < 0 {
+					return
+				}
+				end, n = cutEnd, cutN
+				break
 			}
 			ds[n] = c - '0'
 			n++
@@ -126,17 +137,21 @@ func phoneIntl(d *builtin, sc *scan, id, i int) {
 			continue
 		}
 		if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') && gap < 2 && n > 0 || c == '(' && n == 0 && gap == 0 {
+			if c == ' ' {
+				spaced = true
+			}
 			gap++
 			k++
 			continue
 		}
 		break
 	}
-	if n < 8 || end < 0 || !sc.boundary(end) {
-		return
-	}
-	if !sc.past(end) && isDigit(s[end]) {
-		return
+	if end < 0 || n < 8 || !sc.boundary(end) || !sc.past(end) && isDigit(s[end]) {
+		// The last group may belong to what follows ("+55 11 9... 0A00::").
+		if cutEnd < 0 || cutN < 8 {
+			return
+		}
+		end, n = cutEnd, cutN
 	}
 	ok := false
 	if ds[0] == 1 {

@@ -436,9 +436,9 @@ func (sc *scan) assignedValue(i int, strict bool) (vs, ve int, ok bool) {
 	}
 	vs = k
 	e, over = sc.span(vs, func(c byte) bool {
-		return c > ' ' && c != '"' && c != '\'' && c != ',' && c != ';' && c != '<' && c != '>' && c != ')' && c != ']' && c != '}'
+		return c > ' ' && c != '"' && c != '\'' && c != ',' && c != ';' && c != '<' && c != '>' && c != ')' && c != '[' && c != ']' && c != '}'
 	}, 256)
-	if over {
+	if over || sc.gluedRight(e) {
 		return 0, 0, false
 	}
 	for e > vs && (s[e-1] == '.' || s[e-1] == '!' || s[e-1] == '?') {

@@ -42,7 +42,8 @@ func (sc *scan) parseTok(t *numTok, d int) {
 	sep := byte(0)
 	for {
 		if t.ng == len(t.glen) {
-			t.more = true
+			// Too many groups: a space-separated group starts the next token.
+			t.more = sep != ' '
 			return
 		}
 		g := t.ng
@@ -50,6 +51,11 @@ func (sc *scan) parseTok(t *numTok, d int) {
 		t.glen[g] = 0
 		for !sc.past(i) && isDigit(s[i]) {
 			if t.nd == len(t.dig) {
+				if g > 0 && sep == ' ' {
+					// The token ends before this space-separated group.
+					t.nd -= int(t.glen[g])
+					return
+				}
 				t.more = true
 				t.ng++
 				t.gend[g] = i
@@ -136,7 +142,7 @@ func (sc *scan) endOK(t *numTok, k int) (int, bool) {
 	}
 	end := t.gend[k-1]
 	if k < t.ng {
-		if t.gsep[k] != ' ' || (k > 1 && t.gsep[1] == ' ') || (k == 1 && t.more) {
+		if t.gsep[k] != ' ' || (k == 1 && t.more) {
 			return 0, false
 		}
 		return end, true
@@ -157,12 +163,15 @@ func (sc *scan) boundary(i int) bool {
 	if isAlnum(c) || c == '_' {
 		return false
 	}
+	if (c == '[' || c == '<') && sc.gluedRight(i) {
+		return false
+	}
 	if c == '-' || c == '@' {
 		if sc.past(i + 1) {
 			return true
 		}
 		n := sc.s[i+1]
-		if isAlnum(n) {
+		if isAlnum(n) || sc.gluedRight(i+1) {
 			return false
 		}
 	}

@@ -234,6 +234,7 @@ func (sc *scan) reset(p *plan, s string, eof bool) {
 // past reports whether position i is at or beyond the end of the text; on a
 // non-final buffer that means the result depends on bytes not seen yet.
 func (sc *scan) past(i int) bool {
+	sc.work++
 	if i >= sc.n {
 		if !sc.eof {
 			sc.short = true
@@ -344,7 +345,7 @@ func (sc *scan) anchorHits(st uint32, end, from int) {
 		if a.cs && sc.s[start:end] != a.lit {
 			continue
 		}
-		if a.word && start > 0 && isAlnum(sc.s[start-1]) {
+		if a.word && start > 0 && (isAlnum(sc.s[start-1]) || sc.gluedLeft(start)) {
 			continue
 		}
 		sc.trig = start
@@ -439,6 +440,9 @@ func (sc *scan) numericStart(i int) (int, bool) {
 	}
 	s := sc.s
 	prev := s[i-1]
+	if (prev == ']' || prev == '>') && sc.gluedLeft(i) {
+		return 0, false
+	}
 	switch {
 	case isDigit(prev):
 		return 0, false
@@ -453,7 +457,7 @@ func (sc *scan) numericStart(i int) (int, bool) {
 		}
 		return j, true
 	case prev == '-' || prev == '.' || prev == '/':
-		if i >= 2 && isDigit(s[i-2]) {
+		if i >= 2 && (isDigit(s[i-2]) || sc.gluedLeft(i-1)) {
 			return 0, false
 		}
 	}
@@ -515,13 +519,33 @@ func (sc *scan) ctx(pos int, words []string) bool { return sc.ctxNear(pos, words
 // position: several detectors score the same candidate start.
 func (sc *scan) ctxNear(pos int, words []string) int {
 	lo := max(0, pos-48)
+	// Context stops at a masking label: the output of masking then never
+	// sees more context than the input did, so masking is idempotent.
+	for i := pos - 1; i > lo; i-- {
+		if c := sc.s[i]; (c == ']' || c == '>') && sc.gluedLeft(i+1) {
+			lo = i + 1
+			break
+		}
+	}
 	if sc.ctxPos != pos {
 		sc.ctxPos = pos
 		n := pos - lo
 		var bloom uint64
 		prevLetter := lo > 0 && isLetter(sc.s[lo-1])
+		label := false
 		for i := 0; i < n; i++ {
-			c := foldByte(sc.s[lo+i])
+			c := sc.s[lo+i]
+			// Masking labels ("[PHONE]", "<EMAIL_abcdefgh>") are not
+			// context: masking the output again must not change it.
+			if (c == '[' || c == '<') && i+1 < n && isUpper(sc.s[lo+i+1]) {
+				label = true
+			} else if label && !isUpper(c) && c != '_' {
+				label = false
+			}
+			if label {
+				c = ' '
+			}
+			c = foldByte(c)
 			sc.ctxWin[i] = c
 			letter := isLetter(c)
 			if !prevLetter && i+1 < n {
@@ -628,6 +652,54 @@ func byteTable(f func(byte) bool) (t [256]bool) {
 		t[c] = f(byte(c))
 	}
 	return t
+}
+
+// gluedLeft reports whether the bytes before i end a masking label
+// ("[PHONE]", "<EMAIL_abcdefgh>"). A label stands where a value was, which
+// may have been glued to what follows; treating it as glued keeps masking
+// idempotent.
+func (sc *scan) gluedLeft(i int) bool {
+	if i == 0 {
+		return false
+	}
+	s := sc.s
+	switch s[i-1] {
+	case ']':
+		j := i - 2
+		for j >= 0 && i-j < 50 && (isUpper(s[j]) || isDigit(s[j]) || s[j] == '_') {
+			j--
+		}
+		return j >= 0 && j < i-2 && s[j] == '['
+	case '>':
+		j := i - 2
+		for j >= 0 && i-j < 80 && (isLetter(s[j]) || isDigit(s[j]) || s[j] == '_') {
+			j--
+		}
+		return j >= 0 && j < i-2 && s[j] == '<' && isUpper(s[j+1])
+	}
+	return false
+}
+
+// gluedRight reports whether a masking label starts at i.
+func (sc *scan) gluedRight(i int) bool {
+	s := sc.s
+	if i+2 >= len(s) || (s[i] != '[' && s[i] != '<') || !isUpper(s[i+1]) {
+		return false
+	}
+	closeB := byte(']')
+	if s[i] == '<' {
+		closeB = '>'
+	}
+	for j := i + 1; j < len(s) && j-i < 80; j++ {
+		c := s[j]
+		if c == closeB {
+			return true
+		}
+		if !(isLetter(c) || isDigit(c) || c == '_') {
+			return false
+		}
+	}
+	return false
 }
 
 func isDigit(c byte) bool    { return c >= '0' && c <= '9' }
