@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -69,21 +70,29 @@ func BenchmarkFailClosedLatency(b *testing.B) {
 	b.SetBytes(int64(len(ev.AppendCanonical(nil))))
 	var mu sync.Mutex
 	var all []time.Duration
+	var unavailable int
 	b.SetParallelism(16) // x GOMAXPROCS goroutines
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		var lat []time.Duration
+		n := 0
 		ctx := context.Background()
 		for pb.Next() {
 			t0 := time.Now()
 			if _, err := l.Append(ctx, ev, nil); err != nil {
-				b.Error(err)
-				return
+				// A disk stall longer than the append timeout fails closed;
+				// counted, as the shared test machine has them.
+				if !errors.Is(err, ErrUnavailable) {
+					b.Error(err)
+					return
+				}
+				n++
 			}
 			lat = append(lat, time.Since(t0))
 		}
 		mu.Lock()
 		all = append(all, lat...)
+		unavailable += n
 		mu.Unlock()
 	})
 	b.StopTimer()
@@ -95,6 +104,7 @@ func BenchmarkFailClosedLatency(b *testing.B) {
 	b.ReportMetric(q(0.50), "p50-ms")
 	b.ReportMetric(q(0.99), "p99-ms")
 	b.ReportMetric(float64(len(all))/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(unavailable), "unavailable")
 }
 
 var benchLog = sync.OnceValues(func() ([]Record, tamperKeys) {
@@ -133,4 +143,29 @@ func BenchmarkVerify(b *testing.B) {
 		events += res.Events
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkDiskSyncBaseline is the disk's own latency for what one group
+// commit does (write a few KB, fdatasync), to read FailClosedLatency
+// against: on a shared machine the disk's tail dominates.
+func BenchmarkDiskSyncBaseline(b *testing.B) {
+	seg, err := createSegment(b.TempDir(), segmentHeader{Origin: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer seg.f.Close()
+	buf := make([]byte, 5000)
+	b.SetBytes(int64(len(buf)))
+	var lat []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if err := seg.write(buf); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	slices.Sort(lat)
+	q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))]) / 1e6 }
+	b.ReportMetric(q(0.50), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
 }
