@@ -116,7 +116,27 @@ func (d *funcDetector) Find(text string) []Match {
 	if d.fn == nil {
 		return nil
 	}
-	return d.fn(text)
+	ms := d.fn(text)
+	out := ms[:0]
+	for _, m := range ms {
+		if m.Start < 0 || m.End > len(text) || m.Start >= m.End || m.End-m.Start > d.cfg.maxLen {
+			continue
+		}
+		if !m.Entity.valid() {
+			m.Entity = Sensitive
+			if len(d.ents) > 0 {
+				m.Entity = d.ents[0]
+			}
+		}
+		if m.Detector == "" {
+			m.Detector = d.name
+		}
+		if m.Confidence <= 0 {
+			m.Confidence = d.cfg.confidence
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // regexDetector runs a regular expression only at candidate positions: where
