@@ -201,6 +201,8 @@ type feeder struct {
 	inflight  atomic.Int64
 	recovered map[string]*recoveredStream
 
+	recoveredLeft atomic.Int64 // recovered records not yet delivered
+
 	kick chan struct{}
 	quit chan struct{}
 	done chan struct{}
@@ -230,6 +232,7 @@ func (f *feeder) pushRecovered(rs *recoveredStream) {
 	f.recovered[rs.origin] = rs
 	f.q = append(f.q, rs.records...)
 	f.mu.Unlock()
+	f.recoveredLeft.Add(int64(len(rs.records)))
 	select {
 	case f.kick <- struct{}{}:
 	default:
@@ -241,6 +244,13 @@ func (f *feeder) backlog() int {
 	n := len(f.q)
 	f.mu.Unlock()
 	return n + int(f.inflight.Load())
+}
+
+// liveBacklog is the backlog of this process's own stream: records an
+// earlier process left in the WAL are durable already and bounded, and
+// must not make a restarted Log refuse calls while it redelivers them.
+func (f *feeder) liveBacklog() int {
+	return max(0, f.backlog()-int(f.recoveredLeft.Load()))
 }
 
 func (f *feeder) run() {
@@ -287,6 +297,9 @@ func (f *feeder) run() {
 		backoff = f.l.cfg.retryBackoff
 		f.delivered.Add(uint64(len(batch)))
 		last := batch[len(batch)-1]
+		if last.Origin != f.l.origin {
+			f.recoveredLeft.Add(-int64(len(batch)))
+		}
 		f.inflight.Store(0)
 		batch = batch[:0]
 		f.l.recordsDelivered(last.Origin, last.Seq)

@@ -345,7 +345,7 @@ func (l *Log) hasRoom(n int) bool {
 	case modeSync:
 		return l.com.backlog()+n <= l.cfg.backlog
 	case modeWAL:
-		return l.com.backlog()+l.feed.backlog()+n <= l.cfg.backlog
+		return l.com.backlog()+l.feed.liveBacklog()+n <= l.cfg.backlog
 	}
 	return l.feed.backlog()+n <= l.cfg.buffer
 }

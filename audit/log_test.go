@@ -606,3 +606,24 @@ func fullTreeRoot(leaves [][]byte) (tlog.Hash, error) {
 	}
 	return tlog.TreeHash(int64(len(leaves)), r)
 }
+
+// Records an earlier process left in the WAL do not count against the new
+// Log's backlog: a restart with a large redelivery must not refuse calls.
+func TestRecoveredRecordsDoNotFillTheBacklog(t *testing.T) {
+	_, priv := newKey(t)
+	dir := t.TempDir()
+	down := SinkFunc(func(ctx context.Context, recs []Record) error { return errors.New("down") })
+	l1 := newLog(t, priv, down, WithWAL(dir))
+	for i := range 50 {
+		_, err := l1.Append(context.Background(), testEvent(i), nil)
+		require.NoError(t, err)
+	}
+	l1.shutdown()
+	l2 := newLog(t, priv, down, WithWAL(dir), WithBacklog(20), WithCloseTimeout(time.Millisecond))
+	for i := range 5 {
+		_, err := l2.Append(context.Background(), testEvent(i), nil)
+		require.NoError(t, err, "append %d", i)
+	}
+	assert.GreaterOrEqual(t, l2.Stats().Backlog, 50)
+	l2.Close()
+}
