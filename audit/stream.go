@@ -371,7 +371,7 @@ func (f *frontier) hashes() []tlog.Hash {
 	return out
 }
 
-// setFrontier loads a frontier as a checkpoint lists it.
+// set loads a frontier as a checkpoint or a WAL segment header lists it.
 func (f *frontier) set(size int64, hs []tlog.Hash) error {
 	if len(hs) != bits.OnesCount64(uint64(size)) {
 		return errors.New("audit: frontier does not match tree size")
