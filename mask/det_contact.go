@@ -343,13 +343,13 @@ func dateNumeric(d *builtin, sc *scan, id, dd int) {
 	if t.ng > 3 && t.gsep[3] != ' ' {
 		return
 	}
-	if t.ng == 3 && !t.more && !sc.past(end) && s[end] == 'T' && !sc.past(end+1) && isDigit(s[end+1]) {
-		k := end + 1
-		for !sc.past(k) && strings.IndexByte("0123456789:.Z+-", s[k]) >= 0 && k-end < 30 {
-			k++
+	// A date with a time of day is a timestamp, not a date of birth.
+	if !sc.past(end+1) && (s[end] == 'T' || s[end] == ' ' || s[end] == '_') && isDigit(s[end+1]) {
+		if s[end] != ' ' || !sc.past(end+3) && isDigit(s[end+2]) && s[end+3] == ':' {
+			return
 		}
-		end = k
-	} else if _, ok := sc.endOK(t, 3); !ok {
+	}
+	if _, ok := sc.endOK(t, 3); !ok {
 		return
 	}
 	if !sc.boundary(end) {

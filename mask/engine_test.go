@@ -467,3 +467,13 @@ func TestMemoryVaultConcurrentAndSweeper(t *testing.T) {
 	cancel()
 	require.ErrorIs(t, v.Put(cctx, "t", "x", "v", time.Second), context.Canceled)
 }
+
+func TestCustomRegexOnDigitsAlongsideBuiltins(t *testing.T) {
+	re, err := mask.Regex("order", "ORDER_ID", `\d{3}-\d{3}`)
+	require.NoError(t, err)
+	e, err := mask.New(mask.WithDetectors(re))
+	require.NoError(t, err)
+	m, _ := e.Masker(mask.DefaultProfile, "t")
+	out, _ := m.String("order 123-456 shipped, ssn 123-45-6789", "x")
+	assert.Equal(t, "order [ORDER_ID] shipped, ssn [US_SSN]", out)
+}

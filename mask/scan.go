@@ -1,6 +1,7 @@
 package mask
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -44,6 +45,7 @@ type plan struct {
 	// numeric callbacks by digit count of a digit-led token, and for
 	// letter-led tokens
 	numRegs    []numReg
+	byBit      [64][]numFn // digit-led callbacks accepting a digit count
 	letterRegs []numFn
 	at         []posFn
 	phone      []posFn
@@ -141,6 +143,11 @@ func newPlan(dets []Detector) *plan {
 	for _, r := range p.numeric {
 		if r.kinds&numLed != 0 {
 			p.numRegs = append(p.numRegs, r)
+			for b := range p.byBit {
+				if r.digits&(1<<b) != 0 {
+					p.byBit[b] = append(p.byBit[b], r.fn)
+				}
+			}
 		}
 	}
 	for _, r := range p.numeric {
@@ -182,6 +189,7 @@ type scan struct {
 	ms    []Match // resolved matches (scratch)
 	// lower-cased context window before ctxPos
 	ctxPos int
+	ctxLo  int
 	ctxLen int
 	ctxWin [48]byte
 	// bit set of the first two bytes of each word in the window
@@ -366,38 +374,7 @@ func (sc *scan) settle() {
 func (sc *scan) fire(i int, k uint8) {
 	s := sc.s
 	if k&tcDigit != 0 {
-		w, ok := sc.numericStart(i)
-		if ok {
-			if w == i {
-				t := sc.tok(i)
-				if sc.short {
-					// The token runs to the end of a non-final buffer: the
-					// next round redoes it. Detectors may start up to 16
-					// bytes before it ("AB 12 34 56 C", "AA-BB-CC-12-...").
-					sc.short = false
-					sc.need = min(sc.need, max(0, w-16))
-					return
-				}
-				cum := t.cum
-				if t.more {
-					cum = 1 << 63
-				}
-				for _, r := range sc.p.numRegs {
-					if r.digits&cum == 0 {
-						continue
-					}
-					sc.trig = w
-					r.fn(sc, w, i)
-					sc.settle()
-				}
-			} else {
-				for _, fn := range sc.p.letterRegs {
-					sc.trig = w
-					fn(sc, w, i)
-					sc.settle()
-				}
-			}
-		}
+		sc.fireNumeric(i)
 	}
 	if k&tcAt != 0 {
 		for _, fn := range sc.p.at {
@@ -428,6 +405,52 @@ func (sc *scan) fire(i int, k uint8) {
 				sc.settle()
 			}
 		}
+	}
+}
+
+// fireNumeric dispatches a digit to the numeric detectors.
+func (sc *scan) fireNumeric(i int) {
+	w, ok := sc.numericStart(i)
+	if !ok {
+		return
+	}
+	if w != i {
+		for _, fn := range sc.p.letterRegs {
+			sc.trig = w
+			fn(sc, w, i)
+			sc.settle()
+		}
+		return
+	}
+	t := sc.tok(i)
+	if sc.short {
+		// The token runs to the end of a non-final buffer: the next round
+		// redoes it. Detectors may start up to 16 bytes before it
+		// ("AB 12 34 56 C", "AA-BB-CC-12-...").
+		sc.short = false
+		sc.need = min(sc.need, max(0, w-16))
+		return
+	}
+	cum := t.cum
+	if t.more {
+		cum = 1 << 63
+	}
+	if cum&(cum-1) == 0 {
+		// One group boundary (a bare number): a precomputed list.
+		for _, fn := range sc.p.byBit[bits.TrailingZeros64(cum)] {
+			sc.trig = w
+			fn(sc, w, i)
+			sc.settle()
+		}
+		return
+	}
+	for _, r := range sc.p.numRegs {
+		if r.digits&cum == 0 {
+			continue
+		}
+		sc.trig = w
+		r.fn(sc, w, i)
+		sc.settle()
 	}
 }
 
@@ -518,44 +541,10 @@ func (sc *scan) ctx(pos int, words []string) bool { return sc.ctxNear(pos, words
 // ends within 16 bytes of pos. The lower-cased window is cached per
 // position: several detectors score the same candidate start.
 func (sc *scan) ctxNear(pos int, words []string) int {
-	lo := max(0, pos-48)
-	// Context stops at a masking label: the output of masking then never
-	// sees more context than the input did, so masking is idempotent.
-	for i := pos - 1; i > lo; i-- {
-		if c := sc.s[i]; (c == ']' || c == '>') && sc.gluedLeft(i+1) {
-			lo = i + 1
-			break
-		}
-	}
 	if sc.ctxPos != pos {
-		sc.ctxPos = pos
-		n := pos - lo
-		var bloom uint64
-		prevLetter := lo > 0 && isLetter(sc.s[lo-1])
-		label := false
-		for i := 0; i < n; i++ {
-			c := sc.s[lo+i]
-			// Masking labels ("[PHONE]", "<EMAIL_abcdefgh>") are not
-			// context: masking the output again must not change it.
-			if (c == '[' || c == '<') && i+1 < n && isUpper(sc.s[lo+i+1]) {
-				label = true
-			} else if label && !isUpper(c) && c != '_' {
-				label = false
-			}
-			if label {
-				c = ' '
-			}
-			c = foldByte(c)
-			sc.ctxWin[i] = c
-			letter := isLetter(c)
-			if !prevLetter && i+1 < n {
-				bloom |= 1 << ctxBit(c, foldByte(sc.s[lo+i+1]))
-			}
-			prevLetter = letter
-		}
-		sc.ctxLen = n
-		sc.ctxBloom = bloom
+		sc.fillCtx(pos)
 	}
+	lo := sc.ctxLo
 	w := unsafe.String(&sc.ctxWin[0], sc.ctxLen)
 	best := 0
 	for _, word := range words {
@@ -578,6 +567,55 @@ func (sc *scan) ctxNear(pos int, words []string) int {
 		}
 	}
 	return best
+}
+
+// fillCtx lower-cases the context window before pos and records, in a
+// 64-bit set, the first two bytes of each word so that most context words
+// are rejected without a search.
+func (sc *scan) fillCtx(pos int) {
+	lo := max(0, pos-48)
+	win := sc.s[lo:pos]
+	if strings.IndexByte(win, ']') >= 0 || strings.IndexByte(win, '>') >= 0 {
+		// Context stops at a masking label: the output of masking then
+		// never sees more context than the input did (idempotence).
+		for i := pos - 1; i > lo; i-- {
+			if c := sc.s[i]; (c == ']' || c == '>') && sc.gluedLeft(i+1) {
+				lo = i + 1
+				break
+			}
+		}
+		win = sc.s[lo:pos]
+	}
+	sc.ctxPos, sc.ctxLo, sc.ctxLen = pos, lo, len(win)
+	var bloom uint64
+	prev := lo > 0 && wordStartT[sc.s[lo-1]]
+	n := len(win)
+	for i := 0; i < n; i++ {
+		c := foldT[win[i]]
+		sc.ctxWin[i] = c
+		l := wordStartT[c]
+		if l && !prev && i+1 < n {
+			bloom |= 1 << ctxBit(c, foldT[win[i+1]])
+		}
+		prev = l
+	}
+	if strings.IndexByte(win, '[') >= 0 || strings.IndexByte(win, '<') >= 0 {
+		// Blank masking labels ("[PHONE]", "<EMAIL_abcdefgh>") inside the
+		// window: they are not context.
+		label := false
+		for i := 0; i < n; i++ {
+			c := win[i]
+			if (c == '[' || c == '<') && i+1 < n && isUpper(win[i+1]) {
+				label = true
+			} else if label && !isUpper(c) && c != '_' {
+				label = false
+			}
+			if label {
+				sc.ctxWin[i] = ' '
+			}
+		}
+	}
+	sc.ctxBloom = bloom
 }
 
 // resolve turns candidates into matches: candidates below minConf are
@@ -733,3 +771,13 @@ func planFor(d native) *plan {
 }
 
 func ctxBit(a, b byte) uint { return uint(a*31+b) & 63 }
+
+var (
+	foldT = func() (t [256]byte) {
+		for c := range t {
+			t[c] = foldByte(byte(c))
+		}
+		return t
+	}()
+	wordStartT = byteTable(func(c byte) bool { return isLetter(c) || c >= 0x80 })
+)
