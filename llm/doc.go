@@ -79,6 +79,15 @@
 // before [DONE]. The caller reads re-encoded events only, one data line
 // each; usage chunks pass and are recorded.
 //
+// Streamed Responses API answers are typed events. Every string delta is
+// masked with one StreamMasker per event family and output position
+// (output_index, content_index or summary_index, item_id), and what a
+// masker holds is released, in a delta event of its own, before the
+// family's ".done" event; every other string of an event — the full texts
+// of ".done" events, items, parts and the response objects of
+// "response.created" and "response.completed" — is masked whole, except
+// members that identify or name things (ids, types, statuses, roles, names).
+//
 // A stream finishes its audit event exactly once, whichever comes first:
 // [DONE] or the end of the body, an upstream error event (passed on,
 // masked, so go-openai still returns an *openai.APIError), a malformed
@@ -116,8 +125,7 @@
 //
 // # Limits
 //
-// Streamed Responses API calls are refused with ErrUnsupported (call
-// without stream). Restoring tokens in a stream works on the masked text of
+// Restoring tokens in a stream works on the masked text of
 // each chunk: a token the model itself splits across chunks stays a token.
 // Compressed request bodies are refused; gzip answers are decoded.
 package llm

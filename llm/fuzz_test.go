@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -36,9 +37,14 @@ func (b replay) RoundTrip(req *http.Request) (*http.Response, error) {
 // transport to an upstream that answers body, and returns what the caller
 // reads and the error that ended the read.
 func governedStream(t testing.TB, e *env, body []byte) ([]byte, error) {
+	return governedStreamAt(t, e, "/v1/chat/completions", `{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`, body)
+}
+
+func governedStreamAt(t testing.TB, e *env, path, request string, body []byte) ([]byte, error) {
+	e.rec.reset() // fuzzing runs millions of calls: keep no history
 	hc := &http.Client{Transport: llm.NewTransport(replay(body), e.guard)}
-	req, err := http.NewRequestWithContext(analyst(), http.MethodPost, "http://upstream.invalid/v1/chat/completions",
-		strings.NewReader(`{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+	req, err := http.NewRequestWithContext(analyst(), http.MethodPost, "http://upstream.invalid"+path,
+		strings.NewReader(request))
 	require.NoError(t, err)
 	resp, err := hc.Do(req)
 	require.NoError(t, err)
@@ -146,6 +152,57 @@ func FuzzStreamRaw(f *testing.F) {
 		out, _ := governedStream(t, e, body)
 		for k, text := range deltas(t, out) {
 			require.Empty(t, leaks(text), "field %s", k)
+		}
+	})
+}
+
+// FuzzResponsesStreamRaw feeds arbitrary bytes as a streamed Responses API
+// answer: no panic, only parsed events, and no seeded value in the deltas
+// of any text (joined per event family and position) or in a full text.
+func FuzzResponsesStreamRaw(f *testing.F) {
+	var seed bytes.Buffer
+	responsesStream(&seed, []string{"Mail alice@ex", "ample.com"}, []string{`{"ssn":"078-05`, `-1120"}`})
+	f.Add(seed.Bytes())
+	f.Add([]byte(`data: {"type":"response.output_text.delta","output_index":0,"content_index":0,"item_id":"m","Delta":"4111 1111 "}` + "\n\n" +
+		`data: {"type":"response.output_text.delta","output_index":0,"content_index":0,"item_id":"m","delta":"1111 1111"}` + "\n\n"))
+	f.Add([]byte(`data: {"type":"error","message":"alice@example.com"}` + "\n\n"))
+	e := newEnv(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		out, _ := governedStreamAt(t, e, "/v1/responses", `{"model":"m","stream":true,"input":"hi"}`, body)
+		joined := map[string]string{}
+		sc := bufio.NewScanner(bytes.NewReader(out))
+		sc.Buffer(nil, 1<<24)
+		for sc.Scan() {
+			line := sc.Text()
+			if line == "" {
+				continue
+			}
+			payload, ok := strings.CutPrefix(line, "data: ")
+			require.True(t, ok, "only data lines reach the caller: %q", line)
+			var ev struct {
+				Type         any
+				ItemID       any `json:"item_id"`
+				OutputIndex  any `json:"output_index"`
+				ContentIndex any `json:"content_index"`
+				Delta        any
+				Text         any
+				Arguments    any
+				Message      any
+			}
+			require.NoError(t, json.Unmarshal([]byte(payload), &ev), "every event is JSON: %q", payload)
+			if d, ok := ev.Delta.(string); ok {
+				typ, _ := ev.Type.(string)
+				k := fmt.Sprint(strings.TrimSuffix(typ, ".delta"), "|", ev.ItemID, "|", ev.OutputIndex, "|", ev.ContentIndex)
+				joined[k] += d
+			}
+			for _, v := range []any{ev.Text, ev.Arguments, ev.Message} {
+				if s, ok := v.(string); ok {
+					require.Empty(t, leaks(s))
+				}
+			}
+		}
+		for k, text := range joined {
+			require.Empty(t, leaks(text), "deltas of %s", k)
 		}
 	})
 }

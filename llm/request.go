@@ -113,19 +113,25 @@ func (c *canonizer) obj(v any) (map[string]any, bool) {
 
 // knownKeys are the member names the transport reads.
 var knownKeys = []string{
-	"arguments", "choices", "completion_tokens", "content", "delta", "description", "error",
+	"arguments", "choices", "completion_tokens", "content", "content_index", "delta", "description", "error",
 	"finish_reason", "function", "function_call", "functions", "index", "input", "input_tokens",
-	"instructions", "logprobs", "max_completion_tokens", "max_output_tokens", "max_tokens",
-	"message", "messages", "metadata", "model", "output", "output_text", "output_tokens",
+	"instructions", "item_id", "logprobs", "max_completion_tokens", "max_output_tokens", "max_tokens",
+	"message", "messages", "metadata", "model", "output", "output_index", "output_text", "output_tokens",
 	"prompt", "prompt_tokens", "reasoning_content", "refusal", "status", "stream", "suffix",
-	"summary", "text", "tool_calls", "tools", "usage", "user",
+	"summary", "summary_index", "text", "tool_calls", "tools", "type", "usage", "user",
 }
 
 type rename struct{ from, to string }
 
 // canon renames in m the members whose names match a known name the way
 // encoding/json matches them (strings.EqualFold) to that name.
-func canon(m map[string]any) error {
+func canon(m map[string]any) error { return canonExcept(m, "") }
+
+// canonExcept is canon without the shape check of member skip, or of any
+// member when skip is "*" (Responses API events reuse names such as
+// "delta" and "message" for strings; their masking does not depend on
+// shapes, since it masks every string it does not stream).
+func canonExcept(m map[string]any, skip string) error {
 	var renames []rename
 	for k := range m {
 		if plainKey(k) {
@@ -148,6 +154,9 @@ func canon(m map[string]any) error {
 	// A text the transport would skip for its type must not reach a client
 	// that decodes it anyway.
 	for _, e := range shapes {
+		if e.key == skip || skip == "*" {
+			continue
+		}
 		v, ok := m[e.key]
 		if !ok || v == nil {
 			continue

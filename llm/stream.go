@@ -37,7 +37,8 @@ type streamKey struct {
 type streamField struct {
 	key     streamKey
 	m       ragguard.StreamMasker
-	partial []byte // an incomplete UTF-8 sequence the masker released
+	partial []byte         // an incomplete UTF-8 sequence the masker released
+	pos     map[string]any // Responses API: the position members of its events
 }
 
 func (f *streamField) write(s string) string { return f.complete(f.m.Write([]byte(s)), false) }
@@ -91,9 +92,10 @@ type stream struct {
 	data    []byte
 	hasData bool
 
-	fields []*streamField // open texts, in order of first appearance
-	head   chunkHead      // of the last chunk, for the chunks the transport adds
-	sawEnd bool           // a finish reason arrived
+	fields  []*streamField // open texts, in order of first appearance
+	head    chunkHead      // of the last chunk, for the chunks the transport adds
+	sawEnd  bool           // a finish reason arrived
+	respErr error          // a Responses API error or failed response
 
 	mu    sync.Mutex
 	usage ragguard.Usage
@@ -173,8 +175,8 @@ func (s *stream) fail(err error) {
 // instead.
 func (s *stream) end(done bool) {
 	s.flushAll()
-	var callErr error
-	if !done && !s.sawEnd {
+	callErr := s.respErr
+	if callErr == nil && !done && !s.sawEnd {
 		callErr = errTruncated
 	}
 	var doneEvent []byte
@@ -276,12 +278,16 @@ func (s *stream) dispatch() {
 		s.end(true)
 		return
 	}
-	if s.plainChunk(data) {
+	if s.ep != epResponses && s.plainChunk(data) {
 		return
 	}
 	doc, err := decodeObject(data)
 	if err == nil {
-		err = canon(doc)
+		if s.ep == epResponses {
+			err = canonExcept(doc, "*")
+		} else {
+			err = canon(doc)
+		}
 	}
 	if err != nil {
 		s.fail(fmt.Errorf("%w: stream event: %v", ErrMalformedResponse, err))
@@ -289,6 +295,10 @@ func (s *stream) dispatch() {
 	}
 	if e, ok := doc["error"]; ok && e != nil {
 		s.upstreamError(data)
+		return
+	}
+	if s.ep == epResponses {
+		s.responseEvent(doc)
 		return
 	}
 	s.head.fromMap(doc)
@@ -494,6 +504,10 @@ func appendToolArgs(delta map[string]any, index int, text string) {
 // (the upstream ended a choice without a finish reason).
 func (s *stream) flushAll() {
 	if len(s.fields) == 0 {
+		return
+	}
+	if s.ep == epResponses {
+		s.flushResponses()
 		return
 	}
 	var order []int

@@ -32,8 +32,8 @@ func (f DoerFunc) Do(req *http.Request) (*http.Response, error) { return f(req) 
 var ErrMalformedResponse = errors.New("llm: malformed response from upstream")
 
 // ErrUnsupported is wrapped by the error a call fails with when it asks for
-// something the transport cannot govern, such as a streamed Responses API
-// call or a compressed request body. Nothing is sent upstream.
+// something the transport cannot govern, such as a compressed request body
+// or an event stream from an endpoint allowed by WithEndpoint.
 var ErrUnsupported = errors.New("llm: unsupported request")
 
 // StatusError is the error an audit event records for an upstream answer
@@ -125,9 +125,6 @@ func (gv *governor) do(req *http.Request, send func(*http.Request) (*http.Respon
 	if err != nil {
 		return nil, err
 	}
-	if ep == epResponses && r.stream {
-		return nil, fmt.Errorf("%w: streamed Responses API calls are not governed; call without stream", ErrUnsupported)
-	}
 	op, err := gv.g.Begin(req.Context(), &r.call)
 	if err != nil {
 		return nil, err
@@ -185,7 +182,7 @@ func (gv *governor) answer(op *ragguard.Op, ep endpoint, resp *http.Response) (*
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return gv.errorAnswer(op, resp)
 	case mediaType == "text/event-stream":
-		if ep == epExtra || ep == epResponses {
+		if ep == epExtra {
 			resp.Body.Close()
 			return nil, op.Finish(fmt.Errorf("%w: an event stream from %s cannot be masked", ErrUnsupported, resp.Request.URL.Path))
 		}

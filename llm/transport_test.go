@@ -592,9 +592,6 @@ func TestResponsesAPI(t *testing.T) {
 	assertNothingLeft(t, srv)
 	ev := e.rec.only(t)
 	assert.Equal(t, "responses", ev.Operation)
-
-	_, err = cli.OpenAI().CreateResponseStream(analyst(), openai.CreateResponseRequest{Model: "gpt-4o-mini", Input: "hi"})
-	assert.ErrorIs(t, err, llm.ErrUnsupported)
 }
 
 func TestUnknownEndpointsAreRefused(t *testing.T) {
