@@ -36,6 +36,9 @@ var _ = def(&builtin{name: "uk_nhs", ents: []Entity{UKNHS}, pos: []string{"nhs",
 				return
 			}
 			conf := conf2(f, 0.55, 0.5)
+			if !f && (ds[0] < 3 || ds[0] > 7) {
+				conf = 0.3 // outside the issued ranges: a bare one needs the word NHS
+			}
 			if f && t.gsep[1] == ' ' {
 				conf = 0.75 // the NHS's own print format
 			}

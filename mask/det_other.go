@@ -90,7 +90,7 @@ var _ = def(&builtin{name: "fi_personal_identity_code", ents: []Entity{FIHETU}, 
 		}))
 	}})
 
-var _ = def(&builtin{name: "th_tnin", ents: []Entity{THTNIN}, pos: []string{"thai", "national id", "citizen id", "บัตรประชาชน"},
+var _ = def(&builtin{name: "th_tnin", ents: []Entity{THTNIN}, pos: []string{"thai", "th", "tnin", "national id", "citizen id", "บัตรประชาชน"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		ls := lays("1-4-5-2-1", "1 4 5 2 1")
 		b.onNum(digitRange(13, 13), numLed, numericOnly(func(sc *scan, t *numTok, dd int) {

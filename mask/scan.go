@@ -548,7 +548,7 @@ func (sc *scan) ctxNear(pos int, words []string) int {
 	w := unsafe.String(&sc.ctxWin[0], sc.ctxLen)
 	best := 0
 	for _, word := range words {
-		if len(word) < 2 || sc.ctxBloom&(1<<ctxBit(word[0], word[1])) == 0 {
+		if len(word) < 2 || word[0] < 0x80 && sc.ctxBloom&(1<<ctxBit(word[0], word[1])) == 0 {
 			continue
 		}
 		for off := 0; off+len(word) <= len(w); {
@@ -557,6 +557,12 @@ func (sc *scan) ctxNear(pos int, words []string) int {
 				break
 			}
 			at := off + k
+			// Short words must stand alone ("cc", "th", "dl"); longer ones
+			// may be followed by more letters ("phones", "passport:").
+			if len(word) <= 3 && at+len(word) < len(w) && isLetter(w[at+len(word)]) {
+				off = at + 1
+				continue
+			}
 			if at > 0 && !isLetter(w[at-1]) || at == 0 && (lo == 0 || !isLetter(sc.s[lo-1])) {
 				if len(w)-(at+len(word)) <= 16 {
 					return 2
