@@ -147,25 +147,42 @@ func BenchmarkVerify(b *testing.B) {
 
 // BenchmarkDiskSyncBaseline is the disk's own latency for what one group
 // commit does (write a few KB, fdatasync), to read FailClosedLatency
-// against: on a shared machine the disk's tail dominates.
+// against: on a shared machine the disk's tail dominates. "append" grows
+// the file; "prepared" overwrites a zero-filled one, as WAL segments do.
 func BenchmarkDiskSyncBaseline(b *testing.B) {
-	seg, err := createSegment(b.TempDir(), segmentHeader{Origin: "bench"})
-	if err != nil {
-		b.Fatal(err)
+	for _, prepared := range []bool{false, true} {
+		name := map[bool]string{false: "append", true: "prepared"}[prepared]
+		b.Run(name, func(b *testing.B) {
+			dir := b.TempDir()
+			var pf *preparedFile
+			if prepared {
+				var err error
+				if pf, err = prepareFile(dir, 64<<20, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			seg, err := createSegment(dir, segmentHeader{Origin: "bench"}, pf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer seg.f.Close()
+			buf := make([]byte, 5000)
+			b.SetBytes(int64(len(buf)))
+			var lat []time.Duration
+			for b.Loop() {
+				if seg.size > 60<<20 {
+					b.Fatal("benchmark ran past the prepared file")
+				}
+				t0 := time.Now()
+				if err := seg.write(buf); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			slices.Sort(lat)
+			q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))]) / 1e6 }
+			b.ReportMetric(q(0.50), "p50-ms")
+			b.ReportMetric(q(0.99), "p99-ms")
+		})
 	}
-	defer seg.f.Close()
-	buf := make([]byte, 5000)
-	b.SetBytes(int64(len(buf)))
-	var lat []time.Duration
-	for b.Loop() {
-		t0 := time.Now()
-		if err := seg.write(buf); err != nil {
-			b.Fatal(err)
-		}
-		lat = append(lat, time.Since(t0))
-	}
-	slices.Sort(lat)
-	q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))]) / 1e6 }
-	b.ReportMetric(q(0.50), "p50-ms")
-	b.ReportMetric(q(0.99), "p99-ms")
 }

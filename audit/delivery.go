@@ -358,6 +358,39 @@ type walWriter struct {
 
 	mu   sync.Mutex
 	done []*walSegment // rotated segments of this stream
+
+	// A background goroutine keeps one prepared segment file ready.
+	prepared chan *preparedFile
+	quit     chan struct{}
+	prepDone chan struct{}
+}
+
+// preparer keeps a zero-filled segment file ready for the committer.
+func (w *walWriter) preparer() {
+	defer close(w.prepDone)
+	for {
+		pf, err := prepareFile(w.dir, w.l.cfg.segmentSize, w.quit)
+		if err != nil {
+			return // segments are then created on demand
+		}
+		select {
+		case w.prepared <- pf:
+		case <-w.quit:
+			pf.f.Close()
+			os.Remove(pf.path)
+			return
+		}
+	}
+}
+
+// takePrepared returns a prepared file if one is ready.
+func (w *walWriter) takePrepared() *preparedFile {
+	select {
+	case pf := <-w.prepared:
+		return pf
+	default:
+		return nil
+	}
 }
 
 func openWALWriter(l *Log, recovered []*recoveredStream) (*walWriter, error) {
@@ -366,14 +399,17 @@ func openWALWriter(l *Log, recovered []*recoveredStream) (*walWriter, error) {
 			return nil, fmt.Errorf("audit: wal already holds a stream named %q", l.origin)
 		}
 	}
-	w := &walWriter{l: l, dir: l.cfg.walDir}
+	w := &walWriter{l: l, dir: l.cfg.walDir, prepared: make(chan *preparedFile),
+		quit: make(chan struct{}), prepDone: make(chan struct{})}
+	removePrepared(w.dir)
+	go w.preparer()
 	l.wal = w
 	return w, nil
 }
 
 func (w *walWriter) commit(items []item) error {
 	if w.cur == nil {
-		seg, err := createSegment(w.dir, segmentHeader{Origin: w.l.origin, FirstSeq: items[0].rec.Seq, Size: w.tree.size, Frontier: w.tree.hashes()})
+		seg, err := createSegment(w.dir, segmentHeader{Origin: w.l.origin, FirstSeq: items[0].rec.Seq, Size: w.tree.size, Frontier: w.tree.hashes()}, w.takePrepared())
 		if err != nil {
 			return err
 		}
@@ -395,11 +431,17 @@ func (w *walWriter) commit(items []item) error {
 	w.cur.lastSeq = items[len(items)-1].rec.Seq
 	// Hand the records to the sinks only once they are durable here.
 	w.l.feed.push(items)
-	if w.cur.size >= w.l.cfg.segmentSize {
+	// Rotate when the segment is full, or early onto a prepared file when
+	// the current segment was not prepared (the first one usually).
+	var pf *preparedFile
+	if w.cur.size >= w.l.cfg.segmentSize || !w.cur.prepared {
+		pf = w.takePrepared()
+	}
+	if w.cur.size >= w.l.cfg.segmentSize || pf != nil {
 		// The next segment exists (header fsynced) before the full one may
 		// be deleted, so the stream always has a segment a successor can
 		// recover and seal.
-		next, err := createSegment(w.dir, segmentHeader{Origin: w.l.origin, FirstSeq: w.cur.lastSeq + 1, Size: w.tree.size, Frontier: w.tree.hashes()})
+		next, err := createSegment(w.dir, segmentHeader{Origin: w.l.origin, FirstSeq: w.cur.lastSeq + 1, Size: w.tree.size, Frontier: w.tree.hashes()}, pf)
 		if err != nil {
 			return err
 		}
@@ -439,6 +481,8 @@ func (w *walWriter) removeRecovered(rs *recoveredStream) {
 // close closes the open segment and, when the sinks hold the whole stream,
 // deletes it.
 func (w *walWriter) close() error {
+	close(w.quit)
+	<-w.prepDone
 	var err error
 	if w.cur != nil {
 		err = w.cur.f.Close()

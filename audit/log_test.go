@@ -161,6 +161,8 @@ func TestLogModesVerify(t *testing.T) {
 			if name == "wal" {
 				left, _ := filepath.Glob(filepath.Join(l.cfg.walDir, "*.wal"))
 				assert.Empty(t, left, "a cleanly closed, fully delivered stream leaves no WAL")
+				prepared, _ := filepath.Glob(filepath.Join(l.cfg.walDir, preparedPrefix+"*"))
+				assert.Empty(t, prepared, "no prepared segment left behind")
 			}
 		})
 	}
@@ -443,10 +445,23 @@ func TestWALTornTailIsIgnored(t *testing.T) {
 	}
 	l1.shutdown()
 	segs, _ := filepath.Glob(filepath.Join(dir, "*.wal"))
-	require.Len(t, segs, 1)
-	f, err := os.OpenFile(segs[0], os.O_APPEND|os.O_WRONLY, 0)
+	require.NotEmpty(t, segs)
+	last := segs[len(segs)-1] // names sort by first seq
+	// Half a frame right after the last whole one, as a crash mid-write
+	// leaves it (in a prepared segment, over the zeros).
+	b, err := os.ReadFile(last)
 	require.NoError(t, err)
-	_, err = f.Write([]byte{0, 0, 0, 50, 1, 2, 3}) // half a frame
+	end := 0
+	for end+8 <= len(b) {
+		n := int(b[end])<<24 | int(b[end+1])<<16 | int(b[end+2])<<8 | int(b[end+3])
+		if n == 0 {
+			break
+		}
+		end += 8 + n
+	}
+	f, err := os.OpenFile(last, os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteAt([]byte{0, 0, 0, 50, 1, 2, 3}, int64(end))
 	require.NoError(t, err)
 	f.Close()
 	rs, err := recoverWAL(dir)

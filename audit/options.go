@@ -57,7 +57,7 @@ func defaultConfig() config {
 		ckptEvery:     1000,
 		ckptInterval:  time.Second,
 		heartbeat:     30 * time.Second,
-		segmentSize:   64 << 20,
+		segmentSize:   16 << 20,
 		now:           time.Now,
 		maxBatch:      4096,
 		retryBackoff:  50 * time.Millisecond,
@@ -215,8 +215,10 @@ func WithHeartbeat(d time.Duration) Option {
 	})
 }
 
-// WithWALSegmentSize sets the size at which the WAL starts a new segment
-// file (default 64 MiB). Segments are deleted once the sinks hold them.
+// WithWALSegmentSize sets the size of WAL segment files (default 16 MiB).
+// The next segment is written full of zeros in the background ahead of use,
+// so that commits overwrite allocated blocks; segments are deleted once the
+// sinks hold them.
 func WithWALSegmentSize(n int64) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {

@@ -95,33 +95,49 @@ func parseSegmentName(name string) (origin string, firstSeq uint64, ok bool) {
 
 // walSegment is an open segment being written.
 type walSegment struct {
-	path    string
-	f       *os.File
-	size    int64 // bytes written
-	lastSeq uint64
+	path     string
+	f        *os.File
+	size     int64 // bytes written
+	prepared bool  // zero-filled ahead (see preparer)
+	lastSeq  uint64
 }
 
-func createSegment(dir string, h segmentHeader) (*walSegment, error) {
+// createSegment starts a segment with its header. Given a prepared file it
+// renames that into place; otherwise it creates the file.
+func createSegment(dir string, h segmentHeader, pf *preparedFile) (*walSegment, error) {
 	path := filepath.Join(dir, segmentName(h.Origin, h.FirstSeq))
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, err
+	var s *walSegment
+	if pf != nil {
+		if err := os.Rename(pf.path, path); err != nil {
+			pf.f.Close()
+			os.Remove(pf.path)
+			return nil, err
+		}
+		s = &walSegment{path: path, f: pf.f, prepared: true}
+	} else {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		s = &walSegment{path: path, f: f}
 	}
-	s := &walSegment{path: path, f: f}
 	hb, _ := json.Marshal(h)
 	if err := s.write(appendFrame(nil, hb)); err != nil {
-		f.Close()
+		s.f.Close()
 		return nil, err
 	}
 	if err := syncDir(dir); err != nil {
-		f.Close()
+		s.f.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// write appends buf to the segment and makes it durable (fdatasync, which
-// includes the file size). One write and one sync per group commit.
+// write appends buf to the segment and makes it durable with fdatasync.
+// In a prepared segment that overwrites allocated, already-synced blocks, so
+// the sync flushes the data alone: no file-size change goes through the file
+// system's journal, which every writer on the disk shares. One write and one
+// sync per group commit.
 func (s *walSegment) write(buf []byte) error {
 	if _, err := s.f.WriteAt(buf, s.size); err != nil {
 		return err
@@ -131,6 +147,54 @@ func (s *walSegment) write(buf []byte) error {
 	}
 	s.size += int64(len(buf))
 	return nil
+}
+
+// preparedFile is a zero-filled, fsynced file waiting to become a segment.
+type preparedFile struct {
+	path string
+	f    *os.File
+}
+
+const preparedPrefix = ".prepared-"
+
+var zeroBlock [64 << 10]byte
+
+// prepareFile writes a zero-filled file of size bytes in dir and fsyncs it.
+// Reading a segment stops at the zeros, which parse as an empty frame.
+func prepareFile(dir string, size int64, quit <-chan struct{}) (*preparedFile, error) {
+	f, err := os.CreateTemp(dir, preparedPrefix+"*")
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*preparedFile, error) {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	for off := int64(0); off < size; off += int64(len(zeroBlock)) {
+		select {
+		case <-quit:
+			return fail(errors.New("stopped"))
+		default:
+		}
+		if _, err := f.WriteAt(zeroBlock[:min(int64(len(zeroBlock)), size-off)], off); err != nil {
+			return fail(err)
+		}
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	return &preparedFile{path: f.Name(), f: f}, nil
+}
+
+// removePrepared deletes prepared files a previous process left behind.
+func removePrepared(dir string) {
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), preparedPrefix) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 func syncDir(dir string) error {
