@@ -52,9 +52,12 @@
 // ErrApprovalDenied or ErrApprovalTimeout, and go-openai keeps the chain,
 // so errors.Is and ragguard.CodeOf work on what its methods return.
 //
-// The answer is masked before the caller sees it: message contents,
-// refusals, reasoning, tool-call arguments and completion texts, and the
-// Responses API's output texts and arguments. Token log-probabilities are
+// The answer is masked before the caller sees it: every string of each
+// choice (message contents, refusals, reasoning, tool-call arguments,
+// completion texts, and members the transport does not know, such as audio
+// transcripts or annotations) and of each Responses API output item, except
+// the members that identify or name things (ids, types, roles, names,
+// statuses, finish reasons). Token log-probabilities are
 // dropped when the call is masked, since they spell the answer out token by
 // token. For principals whose rule sets restore, reversible tokens in the
 // masked answer are restored to the original values (each restore is
@@ -77,7 +80,10 @@
 // delivered in pieces. What a masker still holds is released into the chunk
 // that carries that choice's finish reason, or into a chunk of its own
 // before [DONE]. The caller reads re-encoded events only, one data line
-// each; usage chunks pass and are recorded.
+// each; usage chunks pass and are recorded. A member of a choice, delta,
+// tool call or function that the transport does not know and that holds a
+// string is dropped, since it cannot tell whether that string is streamed
+// text (go-openai decodes no such member anyway); top-level members pass.
 //
 // Streamed Responses API answers are typed events. Every string delta is
 // masked with one StreamMasker per event family and output position

@@ -2,6 +2,7 @@ package llm_test
 
 import (
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -162,4 +163,45 @@ func TestBadRequestsSendNothing(t *testing.T) {
 	_, err = hc.Do(req)
 	assert.ErrorIs(t, err, llm.ErrUnsupported)
 	assert.Empty(t, srv.Requests())
+}
+
+func TestUnknownMembersNeverCarryTextUnmasked(t *testing.T) {
+	e := newEnv(t)
+	ext := func(delta string) string {
+		return `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","provider":"acme-llm",` +
+			`"choices":[{"index":0,"stop_reason":"alice@example.com","delta":` + delta + `,"finish_reason":null}]}` + "\n\n"
+	}
+	body := ext(`{"reasoning":"think of alice@exa"}`) + ext(`{"reasoning":"mple.com","audio":{"id":"a1","transcript":"alice@example.com"}}`) +
+		finishChunk + "data: [DONE]\n\n"
+	out, err := governedStream(t, e, []byte(body))
+	require.NoError(t, err)
+	s := string(out)
+	assert.Empty(t, leaks(s), "no unknown member carries a value through: %s", s)
+	assert.Contains(t, s, `"provider":"acme-llm"`, "top-level extensions pass")
+	assert.NotContains(t, s, "stop_reason")
+	assert.NotContains(t, s, "transcript")
+	var reasoning strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		if p, ok := strings.CutPrefix(line, "data: {"); ok {
+			var ev struct {
+				Choices []struct{ Delta struct{ Reasoning string } }
+			}
+			require.NoError(t, json.Unmarshal([]byte("{"+p), &ev))
+			for _, c := range ev.Choices {
+				reasoning.WriteString(c.Delta.Reasoning)
+			}
+		}
+	}
+	assert.Equal(t, "think of <EMAIL_7f3a>", reasoning.String(), "reasoning is streamed text, masked across chunks")
+
+	plain := `{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"stop_reason":"alice@example.com",` +
+		`"message":{"role":"assistant","content":"ok","audio":{"id":"a1","transcript":"call 078-05-1120"},` +
+		`"annotations":[{"type":"url_citation","url_citation":{"title":"Zoë Ångström-Ødegård","url":"https://x.test/alice@example.com"}}]},"finish_reason":"stop"}]}`
+	cli := llm.NewClient(brokenUpstream(t, "application/json", plain, false), e.guard)
+	resp, err := cli.CreateChatCompletion(analyst(), chatRequest())
+	require.NoError(t, err)
+	raw, err := json.Marshal(resp)
+	require.NoError(t, err)
+	assert.Empty(t, leaks(string(raw)))
+	assert.Empty(t, leaks(string(e.rec.all()[len(e.rec.all())-1].Response)), "every string of a choice is masked in a plain answer")
 }

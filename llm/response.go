@@ -2,15 +2,21 @@ package llm
 
 import (
 	"encoding/json"
-	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/ragguard/ragguard"
 )
 
 // responseFields collects the texts of a non-streamed response that reach
-// the caller. With strip, token log-probabilities are dropped: they spell
-// out the answer token by token, unmasked, and cannot be masked in place.
+// the caller: every string of each choice (chat, completions) or output
+// item (Responses API) except the members that identify or name things, so
+// that members the transport does not know (audio transcripts, reasoning,
+// annotations, provider extensions) are masked too. With strip, token
+// log-probabilities are dropped: they spell out the answer token by token
+// and cannot be masked in place.
 func responseFields(ep endpoint, doc map[string]any, fs *fields, strip bool) {
 	switch ep {
 	case epChat, epCompletion:
@@ -20,46 +26,62 @@ func responseFields(ep endpoint, doc map[string]any, fs *fields, strip bool) {
 			if !ok {
 				continue
 			}
-			base := "choices[" + strconv.Itoa(i) + "]"
 			if strip && c["logprobs"] != nil {
 				c["logprobs"] = nil
 			}
-			fs.str(c, "text", base+".text")
-			m, ok := fs.obj(c["message"])
-			if !ok {
-				continue
-			}
-			fs.content(m, "content", base+".message.content")
-			fs.str(m, "refusal", base+".message.refusal")
-			fs.str(m, "reasoning_content", base+".message.reasoning_content")
-			toolCalls(fs, m, base+".message")
+			fs.obj(c["message"])
+			allStrings(fs, c, "choices["+strconv.Itoa(i)+"]")
 		}
 	case epResponses:
 		fs.str(doc, "output_text", "output_text")
 		out, _ := doc["output"].([]any)
 		for i, iv := range out {
-			item, ok := fs.obj(iv)
+			item, ok := iv.(map[string]any)
 			if !ok {
 				continue
-			}
-			base := "output[" + strconv.Itoa(i) + "]"
-			fs.content(item, "content", base+".content")
-			fs.str(item, "arguments", base+".arguments")
-			if sum, ok := item["summary"].([]any); ok {
-				for j, sv := range sum {
-					if part, ok := fs.obj(sv); ok {
-						fs.str(part, "text", fmt.Sprintf("%s.summary[%d].text", base, j))
-					}
-				}
 			}
 			if strip {
 				if parts, ok := item["content"].([]any); ok {
 					for _, pv := range parts {
-						if part, ok := fs.obj(pv); ok && part["logprobs"] != nil {
+						if part, ok := pv.(map[string]any); ok && part["logprobs"] != nil {
 							part["logprobs"] = nil
 						}
 					}
 				}
+			}
+			allStrings(fs, item, "output["+strconv.Itoa(i)+"]")
+		}
+	}
+}
+
+// structural reports whether a member identifies or names something rather
+// than carrying text.
+func structural(k string) bool {
+	return respStructural[k] || k == "finish_reason" || strings.HasSuffix(k, "_id")
+}
+
+// allStrings collects every string in v outside structural members.
+func allStrings(fs *fields, v any, loc string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			if structural(k) {
+				continue
+			}
+			sub := loc + "." + k
+			if _, ok := x[k].(string); ok {
+				fs.str(x, k, sub)
+			} else {
+				allStrings(fs, x[k], sub)
+			}
+		}
+	case []any:
+		for i := range x {
+			sub := loc + "[" + strconv.Itoa(i) + "]"
+			if _, ok := x[i].(string); ok {
+				fs.elem(x, i, sub)
+			} else {
+				allStrings(fs, x[i], sub)
 			}
 		}
 	}

@@ -361,7 +361,9 @@ func (s *stream) maskChunk(doc map[string]any) error {
 		} else if c["text"] != nil && !ok {
 			return fmt.Errorf("choice text is a %T", c["text"])
 		}
+		dropUnknownText(c, choiceKnown)
 		if delta, ok := cz.obj(c["delta"]); ok {
+			dropUnknownText(delta, deltaKnown)
 			for _, name := range deltaTexts {
 				if t, ok := delta[name].(string); ok && t != "" {
 					delta[name] = s.field(streamKey{idx, name, -1}).write(t)
@@ -377,12 +379,17 @@ func (s *stream) maskChunk(doc map[string]any) error {
 				if !ok {
 					return fmt.Errorf("tool call index %v", tc["index"])
 				}
+				dropUnknownText(tc, toolCallKnown)
 				fn, _ := cz.obj(tc["function"])
+				if fn != nil {
+					dropUnknownText(fn, functionKnown)
+				}
 				if t, ok := fn["arguments"].(string); ok && t != "" {
 					fn["arguments"] = s.field(streamKey{idx, "tool", ti}).write(t)
 				}
 			}
 			if fn, ok := cz.obj(delta["function_call"]); ok {
+				dropUnknownText(fn, functionKnown)
 				if t, ok := fn["arguments"].(string); ok && t != "" {
 					fn["arguments"] = s.field(streamKey{idx, "function_call", -1}).write(t)
 				}
@@ -404,8 +411,49 @@ func (s *stream) maskChunk(doc map[string]any) error {
 	return cz.err
 }
 
-// deltaTexts are the text members of a chat delta.
-var deltaTexts = []string{"content", "refusal", "reasoning_content"}
+// deltaTexts are the text members of a chat delta ("reasoning" is an
+// extension some OpenAI-compatible providers send).
+var deltaTexts = []string{"content", "refusal", "reasoning_content", "reasoning"}
+
+// Members a chunk may carry beyond those the transport masks; any other
+// member of a choice, delta, tool call or function that holds a string is
+// dropped, since the transport cannot tell whether it is streamed text.
+var (
+	choiceKnown   = map[string]bool{"index": true, "delta": true, "text": true, "logprobs": true, "finish_reason": true, "content_filter_results": true}
+	deltaKnown    = map[string]bool{"role": true, "content": true, "refusal": true, "reasoning_content": true, "reasoning": true, "tool_calls": true, "function_call": true}
+	toolCallKnown = map[string]bool{"index": true, "id": true, "type": true, "function": true}
+	functionKnown = map[string]bool{"name": true, "arguments": true}
+)
+
+// dropUnknownText deletes the members of m outside known that hold a
+// string anywhere in their value.
+func dropUnknownText(m map[string]any, known map[string]bool) {
+	for k, v := range m {
+		if !known[k] && holdsString(v) {
+			delete(m, k)
+		}
+	}
+}
+
+func holdsString(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return true
+	case map[string]any:
+		for _, e := range x {
+			if holdsString(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if holdsString(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // field returns the masker of one streamed text, opening it on first use.
 func (s *stream) field(k streamKey) *streamField {
