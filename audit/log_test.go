@@ -642,3 +642,49 @@ func TestRecoveredRecordsDoNotFillTheBacklog(t *testing.T) {
 	assert.GreaterOrEqual(t, l2.Stats().Backlog, 50)
 	l2.Close()
 }
+
+// Concurrent appenders in every mode: every receipt has its own seq, every
+// event is in the stream, and the stream verifies.
+func TestConcurrentAppendsVerify(t *testing.T) {
+	for name, opts := range map[string][]Option{
+		"sync":      nil,
+		"wal":       {WithWAL(t.TempDir()), WithWALSegmentSize(8 << 10)},
+		"fail-open": {WithFailOpen(1 << 16)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			pub, priv := newKey(t)
+			mem := &memSink{}
+			l := newLog(t, priv, mem, append(opts, WithCheckpoints(37, 0))...)
+			var mu sync.Mutex
+			seqs := map[uint64]bool{}
+			var wg sync.WaitGroup
+			for g := range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range 150 {
+						rc, err := l.Append(context.Background(), testEvent(g*1000+i), nil)
+						if !assert.NoError(t, err) || !assert.False(t, rc.Dropped) {
+							return
+						}
+						mu.Lock()
+						assert.False(t, seqs[rc.Seq], "seq %d twice", rc.Seq)
+						seqs[rc.Seq] = true
+						mu.Unlock()
+					}
+				}()
+			}
+			wg.Wait()
+			require.NoError(t, l.Close())
+			recs := mem.records()
+			res, err := Verify(context.Background(), Records(recs), WithTrustedKey("k1", pub))
+			require.NoError(t, err)
+			assert.EqualValues(t, 8*150, res.Events)
+			for _, r := range recs {
+				if r.Type == TypeEvent {
+					assert.True(t, seqs[r.Seq])
+				}
+			}
+		})
+	}
+}
