@@ -183,7 +183,9 @@ func ipv6At(d *builtin, sc *scan, id, i int) {
 		return
 	}
 	for k > i {
-		if a, err := netip.ParseAddr(s[j:k]); err == nil && a.Is6() {
+		if !ipv6Shape(s[j:k]) {
+			// fall through to trimming
+		} else if a, err := netip.ParseAddr(s[j:k]); err == nil && a.Is6() {
 			if k-j >= 6 || a.IsLoopback() {
 				sc.trig = j
 				sc.add(j, k, d.score(sc, j, 0.7), id, IPAddress)
@@ -456,4 +458,48 @@ func dateMonthFirst(d *builtin, sc *scan, id, start int) {
 func ordinal(a, b byte) bool {
 	a, b = foldByte(a), foldByte(b)
 	return a == 's' && b == 't' || a == 'n' && b == 'd' || a == 'r' && b == 'd' || a == 't' && b == 'h'
+}
+
+// ipv6Shape is a cheap, allocation-free pre-check of the IPv6 text form, so
+// that only plausible candidates reach netip.ParseAddr (whose errors
+// allocate).
+func ipv6Shape(v string) bool {
+	groups, double := 0, false
+	for i := 0; i < len(v); {
+		if v[i] == ':' {
+			if i+1 < len(v) && v[i+1] == ':' {
+				if double {
+					return false
+				}
+				double = true
+				i += 2
+				continue
+			}
+			if i == 0 || i == len(v)-1 {
+				return false
+			}
+			i++
+			continue
+		}
+		j := i
+		dots := 0
+		for j < len(v) && v[j] != ':' {
+			if v[j] == '.' {
+				dots++
+			} else if !isHex(v[j]) {
+				return false
+			}
+			j++
+		}
+		switch {
+		case dots == 3 && j == len(v):
+			groups += 2
+		case dots == 0 && j-i <= 4:
+			groups++
+		default:
+			return false
+		}
+		i = j
+	}
+	return groups == 8 && !double || groups < 8 && double
 }

@@ -187,6 +187,8 @@ type scan struct {
 	p     *plan
 	cands []cand
 	ms    []Match // resolved matches (scratch)
+	evA   []event // trigger buffers of scan2
+	evB   []event
 	// lower-cased context window before ctxPos
 	ctxPos int
 	ctxLo  int
@@ -265,28 +267,27 @@ func (sc *scan) add(start, end int, conf float32, det int, ent Entity) {
 // at or after that position are discarded: a stream regenerates them.
 func (sc *scan) run(from int) int {
 	s, n, p := sc.s, sc.n, sc.p
-	cls := &p.class
 	ac := p.ac
-	tr := ac.trans
-	acCls := &ac.cls
-	ncls := ac.ncls
-	i := from - ac.maxL
-	if i < 0 {
-		i = 0
-	}
 	st := uint32(0)
-	for ; i < from; i++ {
-		st = tr[(st&^acOut)+uint32(acCls[s[i]])]
-	}
-	_ = ncls
-	for ; i < n; i++ {
-		c := s[i]
-		st = tr[(st&^acOut)+uint32(acCls[c])]
-		if st&acOut != 0 {
-			sc.anchorHits(st, i+1, from)
+	if n-from >= 4096 {
+		st = sc.scan2(from)
+	} else {
+		tr := ac.trans
+		acCls := &ac.cls
+		cls := &p.class
+		i := max(0, from-ac.maxL)
+		for ; i < from; i++ {
+			st = tr[(st&^acOut)+uint32(acCls[s[i]])]
 		}
-		if k := cls[c]; k != 0 {
-			sc.fire(i, k)
+		for ; i < n; i++ {
+			c := s[i]
+			st = tr[(st&^acOut)+uint32(acCls[c])]
+			if st&acOut != 0 {
+				sc.anchorHits(st, i+1, from)
+			}
+			if k := cls[c]; k != 0 {
+				sc.fire(i, k)
+			}
 		}
 	}
 	sc.work += n - from
@@ -316,6 +317,79 @@ func (sc *scan) run(from int) int {
 		sc.cands = sc.cands[:k]
 	}
 	return limit
+}
+
+// event is a trigger found by scan2, processed after the loop.
+type event struct {
+	pos int    // class trigger position, or anchor end
+	st  uint32 // automaton state with output (0 for a class trigger)
+	k   uint8
+}
+
+// scan2 runs the byte loop over two halves of [from, n) at once: two
+// independent automaton chains keep the CPU busy while each waits for its
+// table load. Triggers are buffered per half and then processed in text
+// order, exactly as the one-chain loop would. It returns the state at n.
+func (sc *scan) scan2(from int) uint32 {
+	s, n, p := sc.s, sc.n, sc.p
+	ac := p.ac
+	tr := ac.trans
+	acCls := &ac.cls
+	cls := &p.class
+	mid := from + (n-from)/2
+	var sa, sb uint32
+	for i := max(0, from-ac.maxL); i < from; i++ {
+		sa = tr[(sa&^acOut)+uint32(acCls[s[i]])]
+	}
+	for i := mid - ac.maxL; i < mid; i++ {
+		sb = tr[(sb&^acOut)+uint32(acCls[s[i]])]
+	}
+	evA, evB := sc.evA[:0], sc.evB[:0]
+	a, b := from, mid
+	for ; a < mid; a, b = a+1, b+1 {
+		ca, cb := s[a], s[b]
+		sa = tr[(sa&^acOut)+uint32(acCls[ca])]
+		sb = tr[(sb&^acOut)+uint32(acCls[cb])]
+		if sa&acOut != 0 {
+			evA = append(evA, event{pos: a + 1, st: sa})
+		}
+		if k := cls[ca]; k != 0 {
+			evA = append(evA, event{pos: a, k: k})
+		}
+		if sb&acOut != 0 {
+			evB = append(evB, event{pos: b + 1, st: sb})
+		}
+		if k := cls[cb]; k != 0 {
+			evB = append(evB, event{pos: b, k: k})
+		}
+	}
+	for ; b < n; b++ {
+		cb := s[b]
+		sb = tr[(sb&^acOut)+uint32(acCls[cb])]
+		if sb&acOut != 0 {
+			evB = append(evB, event{pos: b + 1, st: sb})
+		}
+		if k := cls[cb]; k != 0 {
+			evB = append(evB, event{pos: b, k: k})
+		}
+	}
+	for _, ev := range [2][]event{evA, evB} {
+		for _, e := range ev {
+			if e.st != 0 {
+				sc.anchorHits(e.st, e.pos, from)
+			} else {
+				sc.fire(e.pos, e.k)
+			}
+		}
+	}
+	if cap(evA) > 1<<14 {
+		evA = nil
+	}
+	if cap(evB) > 1<<14 {
+		evB = nil
+	}
+	sc.evA, sc.evB = evA, evB
+	return sb
 }
 
 // tailStart is where a value that continues past the end of a non-final

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ragguard/ragguard/internal/corpus"
 )
 
 var streamTexts = []string{
@@ -48,5 +50,35 @@ func TestStreamEqualsBatch(t *testing.T) {
 			got.Write(st.Flush())
 			require.Equal(t, want, got.String(), "text %q", text)
 		}
+	}
+}
+
+// TestLongStreamEqualsBatch covers texts long enough for the two-chain scan
+// loop in batch mode while the stream scans short buffers.
+func TestLongStreamEqualsBatch(t *testing.T) {
+	e, err := New()
+	require.NoError(t, err)
+	m, err := e.Masker(DefaultProfile, "t")
+	require.NoError(t, err)
+	var b strings.Builder
+	for _, d := range corpus.Generate(99, 120) {
+		b.WriteString(d.Text)
+		b.WriteString("\n")
+	}
+	text := b.String()
+	require.Greater(t, len(text), 8192)
+	want, sum := m.String(text, "x")
+	require.Positive(t, sum.Total())
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, maxChunk := range []int{1, 7, 64, 5000} {
+		st := m.Stream("x")
+		var got strings.Builder
+		for i := 0; i < len(text); {
+			n := min(1+rng.IntN(maxChunk), len(text)-i)
+			got.Write(st.Write([]byte(text[i : i+n])))
+			i += n
+		}
+		got.Write(st.Flush())
+		require.Equal(t, want, got.String(), "max chunk %d", maxChunk)
 	}
 }
