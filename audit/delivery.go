@@ -359,10 +359,13 @@ type walWriter struct {
 	mu   sync.Mutex
 	done []*walSegment // rotated segments of this stream
 
-	// A background goroutine keeps one prepared segment file ready.
-	prepared chan *preparedFile
-	quit     chan struct{}
-	prepDone chan struct{}
+	// A background goroutine keeps one prepared segment file ready. It
+	// starts once the stream has written a MiB (or half a segment), so
+	// short-lived logs (tests) do not write zeros they never use.
+	prepared    chan *preparedFile
+	quit        chan struct{}
+	prepDone    chan struct{}
+	prepStarted bool // committer goroutine only
 }
 
 // preparer keeps a zero-filled segment file ready for the committer.
@@ -402,7 +405,6 @@ func openWALWriter(l *Log, recovered []*recoveredStream) (*walWriter, error) {
 	w := &walWriter{l: l, dir: l.cfg.walDir, prepared: make(chan *preparedFile),
 		quit: make(chan struct{}), prepDone: make(chan struct{})}
 	removePrepared(w.dir)
-	go w.preparer()
 	l.wal = w
 	return w, nil
 }
@@ -431,6 +433,10 @@ func (w *walWriter) commit(items []item) error {
 	w.cur.lastSeq = items[len(items)-1].rec.Seq
 	// Hand the records to the sinks only once they are durable here.
 	w.l.feed.push(items)
+	if !w.prepStarted && w.cur.size >= min(1<<20, w.l.cfg.segmentSize/2) {
+		w.prepStarted = true
+		go w.preparer()
+	}
 	// Rotate when the segment is full, or early onto a prepared file when
 	// the current segment was not prepared (the first one usually).
 	var pf *preparedFile
@@ -482,7 +488,9 @@ func (w *walWriter) removeRecovered(rs *recoveredStream) {
 // deletes it.
 func (w *walWriter) close() error {
 	close(w.quit)
-	<-w.prepDone
+	if w.prepStarted {
+		<-w.prepDone
+	}
 	var err error
 	if w.cur != nil {
 		err = w.cur.f.Close()
