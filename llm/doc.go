@@ -35,7 +35,11 @@
 // refusals, tool-call and function-call arguments, tool and function
 // descriptions, completion prompts and suffixes, embedding and moderation
 // inputs, Responses API instructions and inputs, the end-user id ("user")
-// and metadata values. Parameter schemas are code and pass unchanged; parts
+// and metadata values — and then every other string of the body (predicted
+// outputs, stop sequences, members newer than this code) outside the
+// members that name, select or configure things (model, role, type, name,
+// ids, tool_choice, response_format). Parameter schemas are code and pass
+// unchanged; parts
 // that are not text (images, audio, files) cannot be masked and are counted
 // in the attribute "media_parts" so that a policy can refuse them. Other
 // attributes a policy condition can read: "path", "stream", "messages",

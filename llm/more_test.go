@@ -177,3 +177,31 @@ rules:
 	assert.True(t, ev.Decision.Observed)
 	assert.Equal(t, ragguard.Deny, ev.Decision.Effect)
 }
+
+func TestEveryRequestTextIsMasked(t *testing.T) {
+	e := newEnv(t)
+	srv := newServer(t)
+	hc := llm.NewHTTPClient(nil, e.guard)
+	body := `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],` +
+		`"prediction":{"type":"content","content":"Dear alice@example.com"},"stop":["078-05-1120"],` +
+		`"web_search_options":{"user_location":{"approximate":{"city":"Zoë Ångström-Ødegård"}}},` +
+		`"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"enum":["keep alice@example.com"]}}}}`
+	req, err := http.NewRequestWithContext(analyst(), http.MethodPost, srv.URL()+"/chat/completions", strings.NewReader(body))
+	require.NoError(t, err)
+	resp, err := hc.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	reqs := srv.Requests()
+	require.Len(t, reqs, 1)
+	var sent map[string]any
+	require.NoError(t, reqs[0].DecodeJSON(&sent))
+	assert.Equal(t, map[string]any{"type": "content", "content": "Dear <EMAIL_7f3a>"}, sent["prediction"])
+	assert.Equal(t, []any{"<US_SSN_0b4d>"}, sent["stop"])
+	assert.NotContains(t, string(reqs[0].Body), "Zoë")
+	assert.Contains(t, string(reqs[0].Body), `"enum":["keep alice@example.com"]`, "schemas are code and pass unchanged")
+	locs := map[string]bool{}
+	for _, f := range e.rec.only(t).Masking {
+		locs[f.Location] = true
+	}
+	assert.True(t, locs["input:prediction.content"] && locs["input:stop[0]"] && locs["input:web_search_options.user_location.approximate.city"], "%v", locs)
+}

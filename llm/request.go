@@ -376,6 +376,15 @@ func parseRequest(ep endpoint, urlPath string, body []byte) (*request, error) {
 			fs.str(md, k, "metadata."+k)
 		}
 	}
+	if ep != epExtra {
+		// Whatever else holds text (predicted outputs, stop sequences,
+		// members added to the API after this code) is masked too.
+		seen := make(map[string]bool, len(fs.list))
+		for _, f := range fs.list {
+			seen[f.loc] = true
+		}
+		sweep(fs, doc, "", seen)
+	}
 	for _, k := range []string{"max_tokens", "max_completion_tokens", "max_output_tokens"} {
 		if n, ok := doc[k].(json.Number); ok {
 			if v, err := n.Int64(); err == nil {
@@ -473,6 +482,53 @@ func walkStrings(fs *fields, v any, loc string) {
 			} else {
 				walkStrings(fs, e, sub)
 			}
+		}
+	}
+}
+
+// requestStructural are request members that name, select or configure
+// rather than carry text, schemas (code) and media (counted in
+// "media_parts", which a policy can refuse).
+var requestStructural = map[string]bool{
+	"model": true, "role": true, "type": true, "name": true, "id": true, "object": true,
+	"tool_choice": true, "response_format": true, "parameters": true, "schema": true, "json_schema": true,
+	"reasoning_effort": true, "service_tier": true, "modalities": true, "voice": true, "format": true,
+	"stream_options": true, "logit_bias": true, "encoding_format": true, "truncation": true, "include": true,
+	"image_url": true, "input_audio": true, "file": true, "file_data": true, "audio": true, "detail": true,
+	"image_url_detail": true, "status": true,
+}
+
+// sweep collects the strings of v that no rule above collected, outside
+// structural members.
+func sweep(fs *fields, v any, loc string, seen map[string]bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			if requestStructural[k] || strings.HasSuffix(k, "_id") {
+				continue
+			}
+			sub := k
+			if loc != "" {
+				sub = loc + "." + k
+			}
+			if _, ok := x[k].(string); ok {
+				if !seen[sub] {
+					fs.str(x, k, sub)
+				}
+				continue
+			}
+			sweep(fs, x[k], sub, seen)
+		}
+	case []any:
+		for i := range x {
+			sub := loc + "[" + strconv.Itoa(i) + "]"
+			if _, ok := x[i].(string); ok {
+				if !seen[sub] {
+					fs.elem(x, i, sub)
+				}
+				continue
+			}
+			sweep(fs, x[i], sub, seen)
 		}
 	}
 }
