@@ -87,8 +87,11 @@ var _ = def(&builtin{name: "iban", ents: []Entity{IBAN}, pos: []string{"iban", "
 			}
 			s := sc.s
 			cc := s[w:dd]
-			want, known := ibanLen[strings.ToUpper(cc)]
-			if !known || !allUpper(cc) {
+			if !allUpper(cc) {
+				return
+			}
+			want, known := ibanLen[cc]
+			if !known {
 				return
 			}
 			// Compact or grouped by four with single spaces.

@@ -353,13 +353,13 @@ func (sc *scan) scan2(from int) uint32 {
 		if sa&acOut != 0 {
 			evA = append(evA, event{pos: a + 1, st: sa})
 		}
-		if k := cls[ca]; k != 0 {
+		if k := cls[ca]; k != 0 && (k != tcDigit || a == 0 || cls[s[a-1]]&tcDigit == 0) {
 			evA = append(evA, event{pos: a, k: k})
 		}
 		if sb&acOut != 0 {
 			evB = append(evB, event{pos: b + 1, st: sb})
 		}
-		if k := cls[cb]; k != 0 {
+		if k := cls[cb]; k != 0 && (k != tcDigit || cls[s[b-1]]&tcDigit == 0) {
 			evB = append(evB, event{pos: b, k: k})
 		}
 	}
@@ -369,7 +369,7 @@ func (sc *scan) scan2(from int) uint32 {
 		if sb&acOut != 0 {
 			evB = append(evB, event{pos: b + 1, st: sb})
 		}
-		if k := cls[cb]; k != 0 {
+		if k := cls[cb]; k != 0 && (k != tcDigit || cls[s[b-1]]&tcDigit == 0) {
 			evB = append(evB, event{pos: b, k: k})
 		}
 	}
@@ -382,10 +382,10 @@ func (sc *scan) scan2(from int) uint32 {
 			}
 		}
 	}
-	if cap(evA) > 1<<14 {
+	if cap(evA) > 1<<16 {
 		evA = nil
 	}
-	if cap(evB) > 1<<14 {
+	if cap(evB) > 1<<16 {
 		evB = nil
 	}
 	sc.evA, sc.evB = evA, evB
