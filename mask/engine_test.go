@@ -477,3 +477,32 @@ func TestCustomRegexOnDigitsAlongsideBuiltins(t *testing.T) {
 	out, _ := m.String("order 123-456 shipped, ssn 123-45-6789", "x")
 	assert.Equal(t, "order [ORDER_ID] shipped, ssn [US_SSN]", out)
 }
+
+func TestValueMasksDecodedPayloads(t *testing.T) {
+	_, m := newMasker(t, mask.Profile{Name: "p", Fields: []mask.FieldRule{
+		{Path: "patient.ssn", Entity: mask.USSSN},
+		{Path: "tags[*]", Strategy: mask.Drop},
+		{Path: "**.token", Strategy: mask.Drop},
+	}})
+	in := map[string]any{
+		"patient": map[string]any{"ssn": json.Number("123456789"), "name": "Ann", "age": 41.0},
+		"tags":    []any{"a", "b"},
+		"chunks":  []any{"plain", "mail ann@example.org", nil, true, map[string]any{"token": "x"}},
+		"score":   0.93,
+	}
+	out, sum := m.Value(in, "payload")
+	got := out.(map[string]any)
+	assert.Equal(t, "[US_SSN]", got["patient"].(map[string]any)["ssn"])
+	assert.Equal(t, "Ann", got["patient"].(map[string]any)["name"])
+	assert.Equal(t, 41.0, got["patient"].(map[string]any)["age"])
+	assert.Equal(t, []any{}, got["tags"])
+	assert.Equal(t, []any{"plain", "mail [EMAIL]", nil, true, map[string]any{}}, got["chunks"])
+	assert.Equal(t, 0.93, got["score"])
+	assert.Equal(t, json.Number("123456789"), in["patient"].(map[string]any)["ssn"], "input untouched")
+	assert.Equal(t, []any{"a", "b"}, in["tags"])
+	assert.Equal(t, 5, sum.Total())
+
+	same, sum := m.Value(map[string]any{"a": []any{"x", 1.0}}, "p")
+	assert.True(t, sum.Empty())
+	assert.Equal(t, map[string]any{"a": []any{"x", 1.0}}, same)
+}

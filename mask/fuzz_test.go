@@ -140,7 +140,7 @@ func FuzzLinear(f *testing.F) {
 		sc.run(0)
 		work := sc.work
 		putScan(sc)
-		if bound := 600*len(text) + 1<<16; work > bound {
+		if bound := 400*len(text) + 1<<12; work > bound {
 			t.Fatalf("work %d for %d bytes exceeds the linear bound %d (pattern %q)", work, len(text), bound, s)
 		}
 	})
@@ -204,5 +204,28 @@ func uncovered(s, v string, ms []Match) int {
 			n++
 		}
 		i = at + 1
+	}
+}
+
+// TestWorkIsLinear: for repetitive adversarial inputs the work per byte
+// stays flat as the input grows 16-fold.
+func TestWorkIsLinear(t *testing.T) {
+	e, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pat := range []string{"1 ", "a@", "a.b@", "eyJ", "eyJhbGciOiJIUzI1NiJ9.", "-----BEGIN RSA PRIVATE KEY-----",
+		"password=", "+1 ", "::", "AB 12 ", "http://x", "4111 ", "(555) ", "xoxb-", "Q~", "0x", "bc1"} {
+		perByte := func(size int) float64 {
+			text := strings.Repeat(pat, size/len(pat)+1)[:size]
+			sc := getScan(e.all.plan, text, true)
+			defer putScan(sc)
+			sc.run(0)
+			return float64(sc.work) / float64(size)
+		}
+		small, large := perByte(2048), perByte(32768)
+		if large > small*1.25+1 {
+			t.Errorf("%q: work per byte grows from %.1f to %.1f", pat, small, large)
+		}
 	}
 }
