@@ -204,3 +204,41 @@ func TestRealEngineRestoresForPermittedPrincipals(t *testing.T) {
 	}
 	assert.True(t, entities["EMAIL"] && entities["CREDIT_CARD"], "%v", ev.Masking)
 }
+
+func TestRealEngineRestoresTokensTheModelSplits(t *testing.T) {
+	e, _ := engineEnv(t)
+	var seed atomic.Uint64
+	// Echo repeats the tokens of the masked prompt; the chunker cuts them
+	// anywhere, as a provider's tokenizer would.
+	srv := newServer(t, openaiserver.WithChunker(openaiserver.ChunkerFunc(func(text string) []string {
+		return openaiserver.ChunkRandom(seed.Load(), 1+int(seed.Load()%5)).Chunk(text)
+	})))
+	scripted(t, srv)
+	cli := llm.NewClient(srv.ClientConfig(), e.guard)
+	prompt := "Reply to john.doe@example.com about card 4111 1111 1111 1111 <soon>."
+	for i := range 30 {
+		seed.Store(uint64(i))
+		e.rec.reset()
+		stream, err := cli.CreateChatCompletionStream(as("rita", "restorer"), openai.ChatCompletionRequest{
+			Model: "gpt-4o-mini", Stream: true, Messages: []openai.ChatCompletionMessage{{Role: "user", Content: prompt}},
+		})
+		require.NoError(t, err)
+		var got strings.Builder
+		for {
+			chunk, err := stream.Recv()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			require.NoError(t, err)
+			for _, c := range chunk.Choices {
+				got.WriteString(c.Delta.Content)
+			}
+		}
+		require.NoError(t, stream.Close())
+		require.Equal(t, "You said: "+prompt, got.String(), "seed %d", i)
+		ev := e.rec.only(t)
+		require.Equal(t, 2, ev.Restored)
+		require.NotContains(t, string(ev.Response), "john.doe@example.com")
+	}
+	assert.False(t, srv.ReceivedContains("john.doe@example.com"))
+}

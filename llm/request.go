@@ -70,6 +70,7 @@ type textField struct {
 	loc  string
 	text string
 	set  func(string)
+	sf   *streamField // a streamed text (Responses API deltas)
 }
 
 // fields collects textFields from a decoded JSON document.

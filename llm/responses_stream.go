@@ -78,7 +78,7 @@ func (s *stream) maskResponseEvent(doc map[string]any) (fields, error) {
 			f := s.respField(doc, k, family)
 			masked := f.write(d)
 			doc["delta"] = masked
-			fs.list = append(fs.list, textField{loc: "delta", text: masked, set: func(v string) { doc["delta"] = v }})
+			fs.list = append(fs.list, textField{loc: "delta", text: masked, set: func(v string) { doc["delta"] = v }, sf: f})
 		}
 	}
 	if family, isDone := strings.CutSuffix(typ, ".done"); isDone {
@@ -159,8 +159,9 @@ func (s *stream) releaseResponse(k streamKey, done map[string]any) error {
 
 // emitHeld emits what a Responses masker still holds as a delta event.
 func (s *stream) emitHeld(f *streamField, seq any) error {
+	f.closed = true
 	rest := f.flush()
-	if rest == "" {
+	if rest == "" && f.rpend == "" {
 		return nil
 	}
 	ev := maps.Clone(f.pos)
@@ -169,7 +170,7 @@ func (s *stream) emitHeld(f *streamField, seq any) error {
 		ev["sequence_number"] = seq
 	}
 	var fs fields
-	fs.list = append(fs.list, textField{loc: "delta", text: rest, set: func(v string) { ev["delta"] = v }})
+	fs.list = append(fs.list, textField{loc: "delta", text: rest, set: func(v string) { ev["delta"] = v }, sf: f})
 	return s.emitFields(ev, fs)
 }
 
@@ -223,7 +224,13 @@ func (s *stream) emitFields(doc map[string]any, fs fields) error {
 	s.op.AppendResponse(event(masked))
 	if s.restore && len(fs.list) > 0 {
 		for _, f := range fs.list {
-			r, err := s.op.Restore(f.text)
+			var r string
+			var err error
+			if f.sf != nil {
+				r, err = f.sf.restore(s.op, f.text)
+			} else {
+				r, err = s.op.Restore(f.text)
+			}
 			if err != nil {
 				return fmt.Errorf("llm: restoring tokens in %s: %w", f.loc, err)
 			}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -39,6 +40,49 @@ type streamField struct {
 	m       ragguard.StreamMasker
 	partial []byte         // an incomplete UTF-8 sequence the masker released
 	pos     map[string]any // Responses API: the position members of its events
+	rpend   string         // masked text that may begin a token to restore
+	closed  bool           // flushed: no more text follows
+}
+
+// maxTokenLen bounds the masked text a stream holds back from a caller
+// whose tokens are restored because it may begin a reversible token
+// ("<EMAIL_TK_...>") that the model split across chunks.
+const maxTokenLen = 64
+
+// restore restores the tokens in masked, the field's text in one event,
+// holding back a tail that may begin a token until the text goes on.
+func (f *streamField) restore(op *ragguard.Op, masked string) (string, error) {
+	text := f.rpend + masked
+	f.rpend = ""
+	if !f.closed {
+		if i := strings.LastIndexByte(text, '<'); i >= 0 && len(text)-i < maxTokenLen && tokenChars(text[i+1:]) {
+			f.rpend = text[i:]
+			text = text[:i]
+		}
+	}
+	if text == "" {
+		return "", nil
+	}
+	return op.Restore(text)
+}
+
+// tokenChars reports whether s could continue a token's name.
+func tokenChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// touch is a streamed text one event carries, for restoring: get reads its
+// masked value in the event, set replaces it.
+type touch struct {
+	f   *streamField
+	get func() string
+	set func(string)
 }
 
 func (f *streamField) write(s string) string { return f.complete(f.m.Write([]byte(s)), false) }
@@ -93,6 +137,7 @@ type stream struct {
 	hasData bool
 
 	fields  []*streamField // open texts, in order of first appearance
+	touched []touch        // texts of the event being handled, when restoring
 	head    chunkHead      // of the last chunk, for the chunks the transport adds
 	sawEnd  bool           // a finish reason arrived
 	respErr error          // a Responses API error or failed response
@@ -278,6 +323,7 @@ func (s *stream) dispatch() {
 		s.end(true)
 		return
 	}
+	s.touched = s.touched[:0]
 	if s.ep != epResponses && s.plainChunk(data) {
 		return
 	}
@@ -357,7 +403,9 @@ func (s *stream) maskChunk(doc map[string]any) error {
 			c["logprobs"] = nil
 		}
 		if t, ok := c["text"].(string); ok && t != "" {
-			c["text"] = s.field(streamKey{idx, "text", -1}).write(t)
+			f := s.field(streamKey{idx, "text", -1})
+			c["text"] = f.write(t)
+			s.touch(f, mapGet(c, "text"), mapSet(c, "text"))
 		} else if c["text"] != nil && !ok {
 			return fmt.Errorf("choice text is a %T", c["text"])
 		}
@@ -366,7 +414,9 @@ func (s *stream) maskChunk(doc map[string]any) error {
 			dropUnknownText(delta, deltaKnown)
 			for _, name := range deltaTexts {
 				if t, ok := delta[name].(string); ok && t != "" {
-					delta[name] = s.field(streamKey{idx, name, -1}).write(t)
+					f := s.field(streamKey{idx, name, -1})
+					delta[name] = f.write(t)
+					s.touch(f, mapGet(delta, name), mapSet(delta, name))
 				}
 			}
 			tcs, _ := delta["tool_calls"].([]any)
@@ -385,13 +435,17 @@ func (s *stream) maskChunk(doc map[string]any) error {
 					dropUnknownText(fn, functionKnown)
 				}
 				if t, ok := fn["arguments"].(string); ok && t != "" {
-					fn["arguments"] = s.field(streamKey{idx, "tool", ti}).write(t)
+					f := s.field(streamKey{idx, "tool", ti})
+					fn["arguments"] = f.write(t)
+					s.touch(f, mapGet(fn, "arguments"), mapSet(fn, "arguments"))
 				}
 			}
 			if fn, ok := cz.obj(delta["function_call"]); ok {
 				dropUnknownText(fn, functionKnown)
 				if t, ok := fn["arguments"].(string); ok && t != "" {
-					fn["arguments"] = s.field(streamKey{idx, "function_call", -1}).write(t)
+					f := s.field(streamKey{idx, "function_call", -1})
+					fn["arguments"] = f.write(t)
+					s.touch(f, mapGet(fn, "arguments"), mapSet(fn, "arguments"))
 				}
 			}
 		}
@@ -405,10 +459,43 @@ func (s *stream) maskChunk(doc map[string]any) error {
 				s.usage.FinishReason = fr
 			}
 			s.mu.Unlock()
-			s.flushChoice(idx, mapAppend(c))
+			s.flushChoice(idx, s.mapAppend(c))
 		}
 	}
 	return cz.err
+}
+
+// touch records a streamed text of the current event for restoring.
+func (s *stream) touch(f *streamField, get func() string, set func(string)) {
+	if !s.restore {
+		return
+	}
+	for _, t := range s.touched {
+		if t.f == f {
+			return
+		}
+	}
+	s.touched = append(s.touched, touch{f, get, set})
+}
+
+// restoreTouched restores tokens in the texts of the current event.
+func (s *stream) restoreTouched() error {
+	for _, t := range s.touched {
+		r, err := t.f.restore(s.op, t.get())
+		if err != nil {
+			return fmt.Errorf("llm: restoring tokens: %w", err)
+		}
+		t.set(r)
+	}
+	return nil
+}
+
+func mapGet(m map[string]any, k string) func() string {
+	return func() string { v, _ := m[k].(string); return v }
+}
+
+func mapSet(m map[string]any, k string) func(string) {
+	return func(v string) { m[k] = v }
 }
 
 // deltaTexts are the text members of a chat delta ("reasoning" is an
@@ -481,15 +568,16 @@ func (s *stream) field(k streamKey) *streamField {
 
 // flushChoice releases what the maskers of choice idx still hold through
 // add, and closes them.
-func (s *stream) flushChoice(idx int, add func(k streamKey, text string)) {
+func (s *stream) flushChoice(idx int, add func(f *streamField, text string)) {
 	kept := s.fields[:0]
 	for _, f := range s.fields {
 		if f.key.choice != idx {
 			kept = append(kept, f)
 			continue
 		}
-		if rest := f.flush(); rest != "" {
-			add(f.key, rest)
+		f.closed = true
+		if rest := f.flush(); rest != "" || f.rpend != "" {
+			add(f, rest)
 		}
 	}
 	clear(s.fields[len(kept):])
@@ -497,11 +585,13 @@ func (s *stream) flushChoice(idx int, add func(k streamKey, text string)) {
 }
 
 // mapAppend appends released text to a decoded choice.
-func mapAppend(c map[string]any) func(streamKey, string) {
-	return func(k streamKey, rest string) {
+func (s *stream) mapAppend(c map[string]any) func(*streamField, string) {
+	return func(f *streamField, rest string) {
+		k := f.key
 		if k.field == "text" {
 			prev, _ := c["text"].(string)
 			c["text"] = prev + rest
+			s.touch(f, mapGet(c, "text"), mapSet(c, "text"))
 			return
 		}
 		delta, ok := c["delta"].(map[string]any)
@@ -511,7 +601,8 @@ func mapAppend(c map[string]any) func(streamKey, string) {
 		}
 		switch k.field {
 		case "tool":
-			appendToolArgs(delta, k.tool, rest)
+			fn := appendToolArgs(delta, k.tool, rest)
+			s.touch(f, mapGet(fn, "arguments"), mapSet(fn, "arguments"))
 		case "function_call":
 			fn, ok := delta["function_call"].(map[string]any)
 			if !ok {
@@ -520,16 +611,19 @@ func mapAppend(c map[string]any) func(streamKey, string) {
 			}
 			prev, _ := fn["arguments"].(string)
 			fn["arguments"] = prev + rest
+			s.touch(f, mapGet(fn, "arguments"), mapSet(fn, "arguments"))
 		default:
 			prev, _ := delta[k.field].(string)
 			delta[k.field] = prev + rest
+			s.touch(f, mapGet(delta, k.field), mapSet(delta, k.field))
 		}
 	}
 }
 
 // appendToolArgs appends text to the arguments of tool call index in delta,
-// adding the tool call when the chunk has none for it.
-func appendToolArgs(delta map[string]any, index int, text string) {
+// adding the tool call when the chunk has none for it, and returns the
+// function object it appended to.
+func appendToolArgs(delta map[string]any, index int, text string) map[string]any {
 	tcs, _ := delta["tool_calls"].([]any)
 	for _, tv := range tcs {
 		tc, ok := tv.(map[string]any)
@@ -543,9 +637,11 @@ func appendToolArgs(delta map[string]any, index int, text string) {
 		}
 		prev, _ := fn["arguments"].(string)
 		fn["arguments"] = prev + text
-		return
+		return fn
 	}
-	delta["tool_calls"] = append(tcs, map[string]any{"index": index, "function": map[string]any{"arguments": text}})
+	fn := map[string]any{"arguments": text}
+	delta["tool_calls"] = append(tcs, map[string]any{"index": index, "function": fn})
+	return fn
 }
 
 // flushAll releases what every open masker holds, in a chunk of its own
@@ -558,6 +654,7 @@ func (s *stream) flushAll() {
 		s.flushResponses()
 		return
 	}
+	s.touched = s.touched[:0]
 	var order []int
 	for _, f := range s.fields {
 		if !containsInt(order, f.key.choice) {
@@ -571,7 +668,7 @@ func (s *stream) flushAll() {
 		if s.ep == epChat {
 			c["delta"] = map[string]any{}
 		}
-		s.flushChoice(idx, mapAppend(c))
+		s.flushChoice(idx, s.mapAppend(c))
 		choices = append(choices, c)
 	}
 	doc["choices"] = choices
@@ -596,16 +693,10 @@ func (s *stream) emit(doc map[string]any) {
 		return
 	}
 	s.op.AppendResponse(event(masked))
-	if s.restore {
-		var fs fields
-		chunkFields(doc, &fs)
-		for _, f := range fs.list {
-			r, err := s.op.Restore(f.text)
-			if err != nil {
-				s.fail(fmt.Errorf("llm: restoring tokens in %s: %w", f.loc, err))
-				return
-			}
-			f.set(r)
+	if len(s.touched) > 0 {
+		if err := s.restoreTouched(); err != nil {
+			s.fail(err)
+			return
 		}
 		if masked, err = encode(doc); err != nil {
 			s.fail(fmt.Errorf("%w: %v", ErrMalformedResponse, err))
@@ -629,25 +720,4 @@ func event(payload []byte) []byte {
 	b = append(b, "data: "...)
 	b = append(b, payload...)
 	return append(b, "\n\n"...)
-}
-
-// chunkFields collects the texts of a stream chunk.
-func chunkFields(doc map[string]any, fs *fields) {
-	choices, _ := doc["choices"].([]any)
-	for i, cv := range choices {
-		c, ok := cv.(map[string]any)
-		if !ok {
-			continue
-		}
-		base := "choices[" + strconv.Itoa(i) + "]"
-		fs.str(c, "text", base+".text")
-		delta, ok := c["delta"].(map[string]any)
-		if !ok {
-			continue
-		}
-		for _, name := range deltaTexts {
-			fs.str(delta, name, base+".delta."+name)
-		}
-		toolCalls(fs, delta, base+".delta")
-	}
 }

@@ -161,12 +161,16 @@ func (s *stream) maskWireChoice(c *wireChoice) {
 			if tc.Index != nil {
 				ti = *tc.Index
 			}
-			if tc.Function != nil && tc.Function.Arguments != "" {
-				tc.Function.Arguments = s.field(streamKey{idx, "tool", ti}).write(tc.Function.Arguments)
+			if fn := tc.Function; fn != nil && fn.Arguments != "" {
+				f := s.field(streamKey{idx, "tool", ti})
+				fn.Arguments = f.write(fn.Arguments)
+				s.touch(f, fn.get, fn.set)
 			}
 		}
 		if fc := d.FunctionCall; fc != nil && fc.Arguments != "" {
-			fc.Arguments = s.field(streamKey{idx, "function_call", -1}).write(fc.Arguments)
+			f := s.field(streamKey{idx, "function_call", -1})
+			fc.Arguments = f.write(fc.Arguments)
+			s.touch(f, fc.get, fc.set)
 		}
 	}
 	if c.FinishReason != nil && *c.FinishReason != "" {
@@ -176,7 +180,7 @@ func (s *stream) maskWireChoice(c *wireChoice) {
 			s.usage.FinishReason = *c.FinishReason
 		}
 		s.mu.Unlock()
-		s.flushChoice(idx, wireAppend(c))
+		s.flushChoice(idx, s.wireAppend(c))
 	}
 }
 
@@ -184,15 +188,33 @@ func (s *stream) maskPtr(p **string, k streamKey) {
 	if *p == nil || **p == "" {
 		return
 	}
-	m := s.field(k).write(**p)
+	f := s.field(k)
+	m := f.write(**p)
 	*p = &m
+	s.touch(f, ptrGet(p), ptrSet(p))
 }
 
+func ptrGet(p **string) func() string {
+	return func() string {
+		if *p == nil {
+			return ""
+		}
+		return **p
+	}
+}
+
+func ptrSet(p **string) func(string) { return func(v string) { *p = &v } }
+
+func (fn *wireFunction) get() string  { return fn.Arguments }
+func (fn *wireFunction) set(v string) { fn.Arguments = v }
+
 // wireAppend appends released text to a plain choice.
-func wireAppend(c *wireChoice) func(streamKey, string) {
-	return func(k streamKey, rest string) {
+func (s *stream) wireAppend(c *wireChoice) func(*streamField, string) {
+	return func(f *streamField, rest string) {
+		k := f.key
 		if k.field == "text" {
 			c.Text = appendPtr(c.Text, rest)
+			s.touch(f, ptrGet(&c.Text), ptrSet(&c.Text))
 			return
 		}
 		if c.Delta == nil {
@@ -202,15 +224,19 @@ func wireAppend(c *wireChoice) func(streamKey, string) {
 		switch k.field {
 		case "content":
 			d.Content = appendPtr(d.Content, rest)
+			s.touch(f, ptrGet(&d.Content), ptrSet(&d.Content))
 		case "refusal":
 			d.Refusal = appendPtr(d.Refusal, rest)
+			s.touch(f, ptrGet(&d.Refusal), ptrSet(&d.Refusal))
 		case "reasoning_content":
 			d.ReasoningContent = appendPtr(d.ReasoningContent, rest)
+			s.touch(f, ptrGet(&d.ReasoningContent), ptrSet(&d.ReasoningContent))
 		case "function_call":
 			if d.FunctionCall == nil {
 				d.FunctionCall = &wireFunction{}
 			}
 			d.FunctionCall.Arguments += rest
+			s.touch(f, d.FunctionCall.get, d.FunctionCall.set)
 		case "tool":
 			for j := range d.ToolCalls {
 				tc := &d.ToolCalls[j]
@@ -223,11 +249,14 @@ func wireAppend(c *wireChoice) func(streamKey, string) {
 						tc.Function = &wireFunction{}
 					}
 					tc.Function.Arguments += rest
+					s.touch(f, tc.Function.get, tc.Function.set)
 					return
 				}
 			}
 			ti := k.tool
-			d.ToolCalls = append(d.ToolCalls, wireToolCall{Index: &ti, Function: &wireFunction{Arguments: rest}})
+			fn := &wireFunction{Arguments: rest}
+			d.ToolCalls = append(d.ToolCalls, wireToolCall{Index: &ti, Function: fn})
+			s.touch(f, fn.get, fn.set)
 		}
 	}
 }
@@ -248,32 +277,10 @@ func (s *stream) emitWire(w *wireChunk) {
 		return
 	}
 	s.op.AppendResponse(s.ev.Bytes())
-	if s.restore {
-		for i := range w.Choices {
-			c := &w.Choices[i]
-			ptrs := []*string{c.Text}
-			if d := c.Delta; d != nil {
-				ptrs = append(ptrs, d.Content, d.Refusal, d.ReasoningContent)
-				for _, tc := range d.ToolCalls {
-					if tc.Function != nil {
-						ptrs = append(ptrs, &tc.Function.Arguments)
-					}
-				}
-				if d.FunctionCall != nil {
-					ptrs = append(ptrs, &d.FunctionCall.Arguments)
-				}
-			}
-			for _, p := range ptrs {
-				if p == nil || *p == "" {
-					continue
-				}
-				r, err := s.op.Restore(*p)
-				if err != nil {
-					s.fail(err)
-					return
-				}
-				*p = r
-			}
+	if len(s.touched) > 0 {
+		if err := s.restoreTouched(); err != nil {
+			s.fail(err)
+			return
 		}
 		if err := s.encodeEvent(w); err != nil {
 			s.fail(err)
