@@ -135,7 +135,9 @@
 //
 // # Limits
 //
-// Restoring tokens in a stream works on the masked text of
-// each chunk: a token the model itself splits across chunks stays a token.
+// Restoring tokens in a stream assumes tokens are written "<...>", as the
+// mask package writes them: for a caller whose tokens are restored, a
+// stream holds back up to 63 bytes that may begin a token the model split
+// across chunks, and restores it once complete.
 // Compressed request bodies are refused; gzip answers are decoded.
 package llm
