@@ -312,7 +312,7 @@ func dateNumeric(d *builtin, sc *scan, id, dd int) {
 	if t.ng >= 1 && t.glen[0] <= 2 {
 		if m, y, end, ok := sc.dayMonthYear(t.gend[0]); ok {
 			if validDate(y, m, num(t.dig[:t.glen[0]])) {
-				sc.add(dd, end, d.score(sc, dd, 0.45), id, DateTime)
+				sc.add(dd, end, d.score(sc, dd, 0.5), id, DateTime)
 			}
 			return
 		}
@@ -357,7 +357,7 @@ func dateNumeric(d *builtin, sc *scan, id, dd int) {
 	if !sc.boundary(end) {
 		return
 	}
-	sc.add(dd, end, d.score(sc, dd, 0.4), id, DateTime)
+	sc.add(dd, end, d.score(sc, dd, 0.5), id, DateTime)
 }
 
 // dayMonthYear parses " March 2024", " of March, 2024", "th March 2024" at i.
@@ -451,7 +451,7 @@ func dateMonthFirst(d *builtin, sc *scan, id, start int) {
 	if y < 1900 || y > 2100 || !validDate(y, m, day) || !sc.boundary(k+4) {
 		return
 	}
-	sc.add(start, k+4, d.score(sc, start, 0.45), id, DateTime)
+	sc.add(start, k+4, d.score(sc, start, 0.5), id, DateTime)
 }
 
 // ordinal reports whether ab is an English ordinal suffix (st, nd, rd, th).

@@ -11,8 +11,8 @@
 // India, Italy, Spain, Singapore, Brazil, Poland, Korea, Finland, Thailand,
 // China, Germany and France with their check digits (Verhoeff, mod-11
 // families, mod-89, mod-97, ISO 7064 MOD 11,10, letter tables), network
-// identifiers, wallet addresses (Base58Check, bech32), dates next to birth
-// words, medical identifiers (DEA, NPI, ICD-10 next to clinical words), and
+// identifiers, wallet addresses (Base58Check, bech32), calendar dates
+// (timestamps with a time of day are left alone), medical identifiers (DEA, NPI, ICD-10 next to clinical words), and
 // secrets: cloud keys, VCS and CI tokens, Slack, Stripe and other vendor
 // keys, JWTs with a JSON header, PEM private keys, credentials in URLs and
 // high-entropy values assigned to key words (password=, "api_key": ...).
