@@ -1,9 +1,12 @@
 package llm_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -146,4 +149,57 @@ func BenchmarkStreamTransport(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(pieces)+1), "ns/chunk")
 	e.rec.reset()
+}
+
+// jsonReplay answers every request with one JSON body.
+type jsonReplay []byte
+
+func (b jsonReplay) RoundTrip(req *http.Request) (*http.Response, error) {
+	_, _ = io.Copy(io.Discard, req.Body)
+	req.Body.Close()
+	return &http.Response{StatusCode: 200, Status: "200 OK", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(b)),
+		Request: req, ContentLength: int64(len(b))}, nil
+}
+
+// BenchmarkChatTransport measures the transport alone on a chat call
+// (request and answer replayed from memory): Guard, parsing, masking and
+// re-encoding both ways.
+func BenchmarkChatTransport(b *testing.B) {
+	answer, _ := json.Marshal(map[string]any{"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+		"choices": []any{map[string]any{"index": 0, "message": map[string]any{"role": "assistant", "content": benchAnswer, "refusal": nil},
+			"logprobs": nil, "finish_reason": "stop"}}, "usage": map[string]any{"prompt_tokens": 200, "completion_tokens": 100, "total_tokens": 300}})
+	request, _ := json.Marshal(benchRequest())
+	for _, c := range []struct {
+		name string
+		rt   http.RoundTripper
+	}{{"bare", jsonReplay(answer)}, {"governed", llm.NewTransport(jsonReplay(answer), newEnvDiscard(b))}} {
+		b.Run(c.name, func(b *testing.B) {
+			hc := &http.Client{Transport: c.rt}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(request) + len(answer)))
+			for b.Loop() {
+				req, _ := http.NewRequestWithContext(analyst(), http.MethodPost, "http://upstream.invalid/v1/chat/completions", bytes.NewReader(request))
+				resp, err := hc.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+}
+
+func newEnvDiscard(b *testing.B) *ragguard.Guard {
+	p, err := ragguard.ParsePolicy([]byte(testPolicy), "yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := ragguard.New(ragguard.WithPolicy(p), ragguard.WithAuditor(ragguard.DiscardAudit()),
+		ragguard.WithApprover(approvalNone{}), ragguard.WithMasker(dictMasker{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return g
 }

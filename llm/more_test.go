@@ -205,3 +205,53 @@ func TestEveryRequestTextIsMasked(t *testing.T) {
 	}
 	assert.True(t, locs["input:prediction.content"] && locs["input:stop[0]"] && locs["input:web_search_options.user_location.approximate.city"], "%v", locs)
 }
+
+func TestConcurrentCallsShareOneClient(t *testing.T) {
+	e := newEnv(t)
+	srv := newServer(t, openaiserver.WithChatResponder(openaiserver.Answer(answer)), openaiserver.WithChunker(openaiserver.ChunkRunes(5)))
+	scripted(t, srv)
+	cli := llm.NewClient(srv.ClientConfig(), e.guard)
+	const n = 16
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			req := chatRequest()
+			if i%2 == 0 {
+				resp, err := cli.CreateChatCompletion(analyst(), req)
+				if err == nil && resp.Choices[0].Message.Content != masked(answer) {
+					err = errors.New("unexpected answer " + resp.Choices[0].Message.Content)
+				}
+				errs <- err
+				return
+			}
+			req.Stream = true
+			stream, err := cli.CreateChatCompletionStream(analyst(), req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer stream.Close()
+			var got strings.Builder
+			for {
+				chunk, err := stream.Recv()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				got.WriteString(chunk.Choices[0].Delta.Content)
+			}
+			if got.String() != masked(answer) {
+				err = errors.New("unexpected stream " + got.String())
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		require.NoError(t, <-errs)
+	}
+	assert.Len(t, e.rec.all(), n)
+	assertNothingLeft(t, srv)
+}
