@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -433,7 +434,10 @@ func (w *walWriter) commit(items []item) error {
 	w.cur.lastSeq = items[len(items)-1].rec.Seq
 	// Hand the records to the sinks only once they are durable here.
 	w.l.feed.push(items)
-	if !w.prepStarted && w.cur.size >= min(1<<20, w.l.cfg.segmentSize/2) {
+	// With a single P, the preparer's syncs would hold the processor
+	// from the commits (file syscalls do not hand it off promptly), so
+	// there segments are not prepared.
+	if !w.prepStarted && w.cur.size >= min(1<<20, w.l.cfg.segmentSize/2) && runtime.GOMAXPROCS(0) > 1 {
 		w.prepStarted = true
 		go w.preparer()
 	}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -157,10 +158,15 @@ type preparedFile struct {
 
 const preparedPrefix = ".prepared-"
 
-var zeroBlock [64 << 10]byte
+var zeroBlock [256 << 10]byte
 
 // prepareFile writes a zero-filled file of size bytes in dir and fsyncs it.
 // Reading a segment stops at the zeros, which parse as an empty frame.
+// It goes in small steps, each flushed, with a pause between: a large
+// flush would queue megabytes on the device ahead of the commits' own
+// syncs, and back-to-back short write syscalls would keep the processor
+// from a commit returning from its sync (with GOMAXPROCS=1, for up to the
+// scheduler's 10 ms preemption tick).
 func prepareFile(dir string, size int64, quit <-chan struct{}) (*preparedFile, error) {
 	f, err := os.CreateTemp(dir, preparedPrefix+"*")
 	if err != nil {
@@ -172,17 +178,17 @@ func prepareFile(dir string, size int64, quit <-chan struct{}) (*preparedFile, e
 		return nil, err
 	}
 	for off := int64(0); off < size; off += int64(len(zeroBlock)) {
-		select {
-		case <-quit:
-			return fail(errors.New("stopped"))
-		default:
-		}
 		if _, err := f.WriteAt(zeroBlock[:min(int64(len(zeroBlock)), size-off)], off); err != nil {
 			return fail(err)
 		}
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
+		if err := f.Sync(); err != nil {
+			return fail(err)
+		}
+		select {
+		case <-quit:
+			return fail(errors.New("stopped"))
+		case <-time.After(500 * time.Microsecond):
+		}
 	}
 	return &preparedFile{path: f.Name(), f: f}, nil
 }
