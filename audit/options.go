@@ -216,9 +216,10 @@ func WithHeartbeat(d time.Duration) Option {
 }
 
 // WithWALSegmentSize sets the size of WAL segment files (default 16 MiB).
-// The next segment is written full of zeros in the background ahead of use,
-// so that commits overwrite allocated blocks; segments are deleted once the
-// sinks hold them.
+// Once a stream has written a MiB, the next segment is written full of
+// zeros in the background ahead of use (when GOMAXPROCS > 1), so that
+// commits overwrite allocated blocks and their fdatasync needs no journal
+// commit. Segments are deleted once the sinks hold them.
 func WithWALSegmentSize(n int64) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
