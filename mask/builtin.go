@@ -17,8 +17,18 @@ func (d *builtin) Entities() []Entity              { return append([]Entity(nil)
 func (d *builtin) Find(text string) []Match        { return findWith(d, text) }
 func (d *builtin) register(b *planBuilder, id int) { d.reg(d, b, id) }
 
-// score applies the context words before start to a base confidence.
+// score returns the base confidence of a candidate about to be added and
+// leaves the context words for later: most candidates never need them
+// (see scan.finishScores). It is always called inside sc.add's arguments.
 func (d *builtin) score(sc *scan, start int, base float32) float32 {
+	if len(d.pos) > 0 || len(d.neg) > 0 {
+		sc.pendScorer = d
+	}
+	return base
+}
+
+// boost applies the context words before start to a base confidence.
+func (d *builtin) boost(sc *scan, start int, base float32) float32 {
 	c := base
 	if len(d.pos) > 0 {
 		if near := sc.ctxNear(start, d.pos); near > 0 {

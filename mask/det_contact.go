@@ -306,7 +306,6 @@ func num(ds []byte) int {
 }
 
 func dateNumeric(d *builtin, sc *scan, id, dd int) {
-	s := sc.s
 	t := sc.tok(dd)
 	// "5 March 2024" / "5th of March, 2024"
 	if t.ng >= 1 && t.glen[0] <= 2 {
@@ -346,10 +345,8 @@ func dateNumeric(d *builtin, sc *scan, id, dd int) {
 		return
 	}
 	// A date with a time of day is a timestamp, not a date of birth.
-	if !sc.past(end+1) && (s[end] == 'T' || s[end] == ' ' || s[end] == '_') && isDigit(s[end+1]) {
-		if s[end] != ' ' || !sc.past(end+3) && isDigit(s[end+2]) && s[end+3] == ':' {
-			return
-		}
+	if sc.timeAfter(end) {
+		return
 	}
 	if _, ok := sc.endOK(t, 3); !ok {
 		return
@@ -502,4 +499,30 @@ func ipv6Shape(v string) bool {
 		i = j
 	}
 	return groups == 8 && !double || groups < 8 && double
+}
+
+// timeAfter reports whether a time of day ("T10:30", " 10:30") follows at i.
+// A masking label where a digit should be counts as one (idempotence).
+func (sc *scan) timeAfter(i int) bool {
+	s := sc.s
+	if sc.past(i+1) || s[i] != 'T' && s[i] != ' ' && s[i] != '_' {
+		return false
+	}
+	d := func(k int) bool { return !sc.past(k) && isDigit(s[k]) }
+	for k := i + 1; k <= i+5; k++ {
+		if sc.past(k) {
+			return false
+		}
+		if sc.gluedRight(k) {
+			return k > i+1 || s[i] != ' '
+		}
+		if k == i+3 {
+			if s[k] != ':' {
+				return false
+			}
+		} else if !d(k) {
+			return false
+		}
+	}
+	return true
 }

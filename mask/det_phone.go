@@ -108,9 +108,10 @@ func phoneIntl(d *builtin, sc *scan, id, i int) {
 	k := i + 1
 	end := -1
 	gap := 0
-	// Where the number could stop if the digits run on: the last group end
-	// followed by a space. A longer run means "+CC number" then another number.
-	cutEnd, cutN := -1, 0
+	// Where the number could stop if the digits run on: group ends followed
+	// by a space. A longer run may be "+CC number" then another number.
+	var cuts [8]struct{ end, n int }
+	nc := 0
 	spaced := false
 	for {
 		if sc.past(k) {
@@ -118,15 +119,13 @@ func phoneIntl(d *builtin, sc *scan, id, i int) {
 		}
 		c := s[k]
 		if isDigit(c) {
-			if gap > 0 && spaced && end > 0 {
-				cutEnd, cutN = end, n
+			if gap > 0 && spaced && end > 0 && nc < len(cuts) {
+				cuts[nc].end, cuts[nc].n = end, n
+				nc++
 			}
 			spaced = false
 			if n == 15 {
-				if cutEnd < 0 {
-					return
-				}
-				end, n = cutEnd, cutN
+				end, n = -1, 0 // too long as a whole: only a cut can be a number
 				break
 			}
 			ds[n] = c - '0'
@@ -146,24 +145,29 @@ func phoneIntl(d *builtin, sc *scan, id, i int) {
 		}
 		break
 	}
-	if end < 0 || n < 8 || !sc.boundary(end) || !sc.past(end) && isDigit(s[end]) {
-		// The last group may belong to what follows ("+55 11 9... 0A00::").
-		if cutEnd < 0 || cutN < 8 {
+	valid := func(n int) bool {
+		if ds[0] == 1 {
+			return n == 11 && nanpOK(ds[1:11])
+		}
+		return phoneValid(ds[:n], "")
+	}
+	whole := end >= 0 && n >= 8 && sc.boundary(end) && (sc.past(end) || !isDigit(s[end]))
+	if whole && valid(n) {
+		sc.add(i, end, d.score(sc, i, 0.8), id, Phone)
+		return
+	}
+	// The last groups may belong to what follows ("+33 1 23 45 67 89 012...").
+	for c := nc - 1; c >= 0; c-- {
+		if cuts[c].n >= 8 && valid(cuts[c].n) {
+			sc.add(i, cuts[c].end, d.score(sc, i, 0.8), id, Phone)
 			return
 		}
-		end, n = cutEnd, cutN
 	}
-	ok := false
-	if ds[0] == 1 {
-		ok = n == 11 && nanpOK(ds[1:11])
-	} else {
-		ok = phoneValid(ds[:n], "")
+	if whole {
+		sc.add(i, end, d.score(sc, i, 0.4), id, Phone)
+	} else if nc > 0 && cuts[nc-1].n >= 8 {
+		sc.add(i, cuts[nc-1].end, d.score(sc, i, 0.4), id, Phone)
 	}
-	conf := float32(0.8)
-	if !ok {
-		conf = 0.4
-	}
-	sc.add(i, end, d.score(sc, i, conf), id, Phone)
 }
 
 // phoneParen handles "(555) 123-4567" and the Brazilian "(11) 91234-5678".

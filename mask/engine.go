@@ -230,6 +230,7 @@ func (c *compiled) detect(s string, dst []Match) []Match {
 	sc := getScan(c.plan, s, true)
 	sc.run(0)
 	c.filter(sc)
+	sc.finishScores(0, true)
 	dst = resolve(sc.cands, c.minConf, c.plan.names, dst)
 	putScan(sc)
 	return dst

@@ -50,6 +50,7 @@ func (m *Masker) String(s, loc string) (string, Summary) {
 		return s, Summary{}
 	}
 	m.p.filter(sc)
+	sc.finishScores(m.p.minConf, false)
 	sc.ms = resolve(sc.cands, m.p.minConf, m.p.plan.names, sc.ms[:0])
 	if len(sc.ms) == 0 {
 		putScan(sc)

@@ -177,6 +177,7 @@ type cand struct {
 	conf       float32
 	det        int32
 	ent        Entity
+	scorer     *builtin // context words not applied yet
 }
 
 // scan is the per-call scanner state; pooled so a clean text allocates nothing.
@@ -187,6 +188,8 @@ type scan struct {
 	p     *plan
 	cands []cand
 	ms    []Match // resolved matches (scratch)
+	// the detector whose score is pending for the next add
+	pendScorer *builtin
 	evA   []event // trigger buffers of scan2
 	evB   []event
 	// lower-cased context window before ctxPos
@@ -231,6 +234,7 @@ func putScan(sc *scan) {
 func (sc *scan) reset(p *plan, s string, eof bool) {
 	sc.s, sc.n, sc.eof, sc.p = s, len(s), eof, p
 	sc.cands = sc.cands[:0]
+	sc.pendScorer = nil
 	sc.short = false
 	sc.need = len(s)
 	sc.work = 0
@@ -256,10 +260,38 @@ func (sc *scan) past(i int) bool {
 
 // add records a candidate produced by the trigger being processed.
 func (sc *scan) add(start, end int, conf float32, det int, ent Entity) {
+	scorer := sc.pendScorer
+	sc.pendScorer = nil
 	if start < 0 || end > sc.n || start >= end {
 		return
 	}
-	sc.cands = append(sc.cands, cand{start: start, end: end, trig: sc.trig, conf: conf, det: int32(det), ent: ent})
+	sc.cands = append(sc.cands, cand{start: start, end: end, trig: sc.trig, conf: conf, det: int32(det), ent: ent, scorer: scorer})
+}
+
+// finishScores applies context words to the candidates that need them:
+// all when eager, otherwise those below minConf (context may lift them)
+// and those overlapping another candidate (context may decide the label).
+// A lone candidate already above the threshold is masked the same either
+// way, so its context is never read.
+func (sc *scan) finishScores(minConf float32, eager bool) {
+	cs := sc.cands
+	if !eager {
+		slices.SortFunc(cs, cmpCand)
+	}
+	end := -1
+	for i := range cs {
+		c := &cs[i]
+		if c.scorer == nil {
+			end = max(end, c.end)
+			continue
+		}
+		need := eager || c.conf < minConf || c.start < end || i+1 < len(cs) && cs[i+1].start < c.end
+		if need {
+			c.conf = c.scorer.boost(sc, c.start, c.conf)
+		}
+		c.scorer = nil
+		end = max(end, c.end)
+	}
 }
 
 // run scans triggers at positions >= from and returns the position up to
@@ -833,6 +865,7 @@ func findWith(d native, text string) []Match {
 	sc := getScan(p, text, true)
 	defer putScan(sc)
 	sc.run(0)
+	sc.finishScores(0, true)
 	return resolve(sc.cands, DefaultMinConfidence, p.names, nil)
 }
 

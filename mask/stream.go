@@ -80,6 +80,7 @@ func (st *Stream) step(eof bool) []byte {
 	sc := getScan(p.plan, s, eof)
 	limit := sc.run(st.scanned - st.base)
 	p.filter(sc)
+	sc.finishScores(0, true)
 	for _, c := range sc.cands {
 		if c.conf < p.minConf {
 			continue
