@@ -17,6 +17,7 @@ import (
 	"github.com/ragguard/ragguard"
 	"github.com/ragguard/ragguard/internal/testenv/openaiserver"
 	"github.com/ragguard/ragguard/llm"
+	"github.com/ragguard/ragguard/mask"
 )
 
 // benchAnswer is a typical RAG answer: about 600 bytes, two values in it.
@@ -24,23 +25,34 @@ var benchAnswer = strings.Repeat("The quarterly report shows revenue grew in eve
 	"Contact alice@example.com for the figures, card 4111 1111 1111 1111 on file. " +
 	strings.Repeat("Margins held steady while costs fell slightly. ", 4)
 
-// benchClients returns the bare go-openai client and the governed one,
-// against the same loopback server. The Guard audits to DiscardAudit and
-// masks with the test's dictionary masker (a fake of the mask engine), so
-// the figures are the transport's own cost.
-func benchClients(b *testing.B) (bare, governed llm.API, ctx context.Context) {
-	srv := openaiserver.New(openaiserver.WithChatResponder(openaiserver.Answer(benchAnswer)))
-	b.Cleanup(srv.Close)
+// benchGuard is a Guard as a service would run it, minus the durable
+// audit log: the test policy, the real mask engine (pseudonyms), and
+// DiscardAudit, so the figures are the transport's and the pipeline's own
+// cost.
+func benchGuard(b *testing.B) *ragguard.Guard {
+	eng, err := mask.New(mask.WithKey([]byte("0123456789abcdef0123456789abcdef-bench-key")),
+		mask.WithProfiles(mask.Profile{Name: "pii", Default: mask.Pseudonym}))
+	if err != nil {
+		b.Fatal(err)
+	}
 	p, err := ragguard.ParsePolicy([]byte(testPolicy), "yaml")
 	if err != nil {
 		b.Fatal(err)
 	}
 	g, err := ragguard.New(ragguard.WithPolicy(p), ragguard.WithAuditor(ragguard.DiscardAudit()),
-		ragguard.WithApprover(approvalNone{}), ragguard.WithMasker(dictMasker{}))
+		ragguard.WithApprover(approvalNone{}), ragguard.WithMasker(engineMasker{eng}))
 	if err != nil {
 		b.Fatal(err)
 	}
-	return openai.NewClientWithConfig(srv.ClientConfig()), llm.NewClient(srv.ClientConfig(), g), analyst()
+	return g
+}
+
+// benchClients returns the bare go-openai client and the governed one,
+// against the same loopback server.
+func benchClients(b *testing.B) (bare, governed llm.API, ctx context.Context) {
+	srv := openaiserver.New(openaiserver.WithChatResponder(openaiserver.Answer(benchAnswer)))
+	b.Cleanup(srv.Close)
+	return openai.NewClientWithConfig(srv.ClientConfig()), llm.NewClient(srv.ClientConfig(), benchGuard(b)), analyst()
 }
 
 func benchRequest() openai.ChatCompletionRequest {
@@ -137,7 +149,7 @@ func BenchmarkStreamTransport(b *testing.B) {
 		body.WriteString(chunk(strings.ReplaceAll(p, `"`, `\"`)))
 	}
 	body.WriteString(finishChunk + "data: [DONE]\n\n")
-	e := newEnv(b)
+	e := &env{guard: benchGuard(b), rec: &recorder{}}
 	data := []byte(body.String())
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
@@ -173,7 +185,7 @@ func BenchmarkChatTransport(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		rt   http.RoundTripper
-	}{{"bare", jsonReplay(answer)}, {"governed", llm.NewTransport(jsonReplay(answer), newEnvDiscard(b))}} {
+	}{{"bare", jsonReplay(answer)}, {"governed", llm.NewTransport(jsonReplay(answer), benchGuard(b))}} {
 		b.Run(c.name, func(b *testing.B) {
 			hc := &http.Client{Transport: c.rt}
 			b.ReportAllocs()
@@ -189,17 +201,4 @@ func BenchmarkChatTransport(b *testing.B) {
 			}
 		})
 	}
-}
-
-func newEnvDiscard(b *testing.B) *ragguard.Guard {
-	p, err := ragguard.ParsePolicy([]byte(testPolicy), "yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	g, err := ragguard.New(ragguard.WithPolicy(p), ragguard.WithAuditor(ragguard.DiscardAudit()),
-		ragguard.WithApprover(approvalNone{}), ragguard.WithMasker(dictMasker{}))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return g
 }

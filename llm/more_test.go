@@ -81,6 +81,7 @@ func TestNonStreamedToolCallsAndRefusal(t *testing.T) {
 func TestAnyBaseURLAndDeploymentPath(t *testing.T) {
 	e := newEnv(t)
 	srv := newServer(t)
+	scripted(t, srv)
 	hc := llm.NewHTTPClient(&http.Client{}, e.guard)
 	// An Azure-style deployment path: governed as chat wherever it points.
 	url := strings.TrimSuffix(srv.URL(), "/v1") + "/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21"
@@ -105,6 +106,7 @@ func TestAnyBaseURLAndDeploymentPath(t *testing.T) {
 func TestWithEndpointMasksWholeBodies(t *testing.T) {
 	e := newEnv(t)
 	srv := newServer(t)
+	scripted(t, srv)
 	hc := llm.NewHTTPClient(nil, e.guard, llm.WithEndpoint("POST", "/v1/tokenize"))
 	req, err := http.NewRequestWithContext(analyst(), http.MethodPost, srv.URL()+"/tokenize",
 		strings.NewReader(`{"model":"m","text":"alice@example.com","nested":{"list":["078-05-1120",1]}}`))

@@ -3,6 +3,7 @@ package llm
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -208,6 +209,11 @@ func (gv *governor) answer(op *ragguard.Op, ep endpoint, resp *http.Response) (*
 // for the session record and the body for the caller, which has tokens
 // restored when the policy allows it.
 func maskBody(op *ragguard.Op, ep endpoint, raw []byte) (masked, client []byte, err error) {
+	if ep == epChat || ep == epCompletion {
+		if w, texts, ok := plainAnswer(raw, op.Decision().Mask != ""); ok {
+			return maskPlainAnswer(op, w, texts)
+		}
+	}
 	doc, err := decodeObject(raw)
 	if err == nil {
 		err = canon(doc)
@@ -255,6 +261,49 @@ func maskBody(op *ragguard.Op, ep endpoint, raw []byte) (masked, client []byte, 
 			f.set(r)
 		}
 		if client, err = encode(doc); err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
+		}
+	}
+	return masked, client, nil
+}
+
+// maskPlainAnswer masks an answer decoded on the fast path.
+func maskPlainAnswer(op *ragguard.Op, w *wireCompletion, texts []textField) (masked, client []byte, err error) {
+	var u ragguard.Usage
+	if len(w.Usage) > 0 {
+		var wu struct {
+			Prompt     int64 `json:"prompt_tokens"`
+			Completion int64 `json:"completion_tokens"`
+		}
+		if json.Unmarshal(w.Usage, &wu) == nil {
+			u.InputTokens, u.OutputTokens = wu.Prompt, wu.Completion
+		}
+	}
+	for _, c := range w.Choices {
+		if c.FinishReason != nil && *c.FinishReason != "" {
+			u.FinishReason = *c.FinishReason
+			break
+		}
+	}
+	op.SetUsage(u)
+	for i := range texts {
+		f := &texts[i]
+		f.text = op.MaskText(f.loc, f.text)
+		f.set(f.text)
+	}
+	if masked, err = encode(w); err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
+	}
+	client = masked
+	if restores(op) {
+		for _, f := range texts {
+			r, err := op.Restore(f.text)
+			if err != nil {
+				return nil, nil, fmt.Errorf("llm: restoring tokens in %s: %w", f.loc, err)
+			}
+			f.set(r)
+		}
+		if client, err = encode(w); err != nil {
 			return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 )
 
 // The fast path for stream chunks. Most chunks a provider sends hold only
@@ -303,4 +304,108 @@ func (s *stream) encodeEvent(v any) error {
 	}
 	s.ev.WriteByte('\n')
 	return nil
+}
+
+// The fast path for non-streamed chat and completion answers, on the same
+// terms as for stream chunks: only documented members, and raw members
+// (usage, annotations, audio, filter results) only when they hold no
+// string, since every string of a choice must be masked.
+
+type wireCompletion struct {
+	ID                string          `json:"id"`
+	Object            string          `json:"object"`
+	Created           int64           `json:"created"`
+	Model             string          `json:"model"`
+	SystemFingerprint *string         `json:"system_fingerprint,omitempty"`
+	ServiceTier       *string         `json:"service_tier,omitempty"`
+	Choices           []wireAnswer    `json:"choices"`
+	Usage             json.RawMessage `json:"usage,omitempty"`
+}
+
+type wireAnswer struct {
+	Index                int             `json:"index"`
+	Message              *wireMessage    `json:"message,omitempty"`
+	Text                 *string         `json:"text,omitempty"`
+	Logprobs             json.RawMessage `json:"logprobs,omitempty"`
+	FinishReason         *string         `json:"finish_reason"`
+	ContentFilterResults json.RawMessage `json:"content_filter_results,omitempty"`
+}
+
+type wireMessage struct {
+	Role             string          `json:"role"`
+	Content          *string         `json:"content"`
+	Refusal          *string         `json:"refusal"`
+	ReasoningContent *string         `json:"reasoning_content,omitempty"`
+	ToolCalls        []wireToolCall  `json:"tool_calls,omitempty"`
+	FunctionCall     *wireFunction   `json:"function_call,omitempty"`
+	Annotations      json.RawMessage `json:"annotations,omitempty"`
+	Audio            json.RawMessage `json:"audio,omitempty"`
+}
+
+// noStrings reports whether a raw JSON value holds no string value
+// (member names aside).
+func noStrings(raw json.RawMessage) bool {
+	if bytes.IndexByte(raw, '"') < 0 {
+		return true
+	}
+	var v any
+	return json.Unmarshal(raw, &v) == nil && !holdsString(v)
+}
+
+// plainAnswer masks a plain chat or completion answer on the fast path;
+// ok is false when the answer does not fit and must take the generic path.
+func plainAnswer(raw []byte, strip bool) (w *wireCompletion, texts []textField, ok bool) {
+	w = &wireCompletion{}
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if dec.Decode(w) != nil {
+		return nil, nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, nil, false
+	}
+	for i := range w.Choices {
+		c := &w.Choices[i]
+		if !noStrings(c.ContentFilterResults) || (!strip && !noStrings(c.Logprobs)) {
+			return nil, nil, false
+		}
+		if m := c.Message; m != nil && (!noStrings(m.Annotations) || !noStrings(m.Audio)) {
+			return nil, nil, false
+		}
+	}
+	add := func(p **string, loc string) {
+		if *p != nil && **p != "" {
+			texts = append(texts, textField{loc: loc, text: **p, set: ptrSet(p)})
+		}
+	}
+	for i := range w.Choices {
+		c := &w.Choices[i]
+		if strip {
+			c.Logprobs = nil
+		}
+		base := "choices[" + strconv.Itoa(i) + "]"
+		add(&c.Text, base+".text")
+		m := c.Message
+		if m == nil {
+			continue
+		}
+		add(&m.Content, base+".message.content")
+		add(&m.Refusal, base+".message.refusal")
+		add(&m.ReasoningContent, base+".message.reasoning_content")
+		for j := range m.ToolCalls {
+			if fn := m.ToolCalls[j].Function; fn != nil && fn.Arguments != "" {
+				texts = append(texts, textField{loc: base + ".message.tool_calls[" + strconv.Itoa(j) + "].function.arguments", text: fn.Arguments, set: fn.set})
+			}
+		}
+		if fn := m.FunctionCall; fn != nil && fn.Arguments != "" {
+			texts = append(texts, textField{loc: base + ".message.function_call.arguments", text: fn.Arguments, set: fn.set})
+		}
+	}
+	if w.Choices == nil {
+		w.Choices = []wireAnswer{}
+	}
+	return w, texts, true
 }
