@@ -119,17 +119,20 @@ func TestChatMasksPromptAndAnswer(t *testing.T) {
 	assert.EqualValues(t, 300, ev.Attributes["max_tokens"])
 	assert.Equal(t, reqs[0].Body, ev.Request, "the session record holds exactly what was sent")
 	assert.Empty(t, leaks(string(ev.Response)))
-	assert.Contains(t, string(ev.Response), "<CARD_91c2>")
 	locs := map[string]bool{}
 	for _, f := range ev.Masking {
 		locs[f.Location] = true
 	}
-	for _, loc := range []string{
+	want := []string{
 		"input:messages[0].content", "input:messages[1].content[0].text",
 		"input:messages[2].tool_calls[0].function.arguments", "input:messages[3].content",
 		"input:tools[0].function.description", "input:user", "input:metadata.ticket",
-		"result:choices[0].message.content",
-	} {
+	}
+	if !srv.Upstream() {
+		assert.Contains(t, string(ev.Response), "<CARD_91c2>")
+		want = append(want, "result:choices[0].message.content")
+	}
+	for _, loc := range want {
 		assert.True(t, locs[loc], "masking summary names %s", loc)
 	}
 }
