@@ -496,7 +496,7 @@ var requestStructural = map[string]bool{
 	"reasoning_effort": true, "service_tier": true, "modalities": true, "voice": true, "format": true,
 	"stream_options": true, "logit_bias": true, "encoding_format": true, "truncation": true, "include": true,
 	"image_url": true, "input_audio": true, "file": true, "file_data": true, "audio": true, "detail": true,
-	"image_url_detail": true, "status": true,
+	"image_url_detail": true, "status": true, "encrypted_content": true,
 }
 
 // sweep collects the strings of v that no rule above collected, outside

@@ -24,7 +24,8 @@ var respStructural = map[string]bool{
 	"type": true, "id": true, "item_id": true, "call_id": true, "object": true, "status": true,
 	"role": true, "model": true, "name": true, "server_label": true, "service_tier": true,
 	"previous_response_id": true, "obfuscation": true, "format": true, "truncation": true,
-	"tool_choice": true, "parameters": true, "schema": true, "json_schema": true, "reasoning": false,
+	"tool_choice": true, "parameters": true, "schema": true, "json_schema": true,
+	"encrypted_content": true, // opaque reasoning state the service reads back
 }
 
 // respNoMask are delta families that carry media (base64 audio, images),
