@@ -145,4 +145,3 @@ func BenchmarkRows(b *testing.B) {
 	}
 	b.ReportMetric(float64(cells)/b.Elapsed().Seconds(), "cells/s")
 }
-

@@ -53,6 +53,9 @@ func emailAt(d *builtin, sc *scan, id, i int) {
 		labels++
 		tldStart, end = ls, k
 		if sc.past(k+1) || s[k] != '.' || !isAlnum(s[k+1]) {
+			if !sc.past(k) && (s[k] == '.' || s[k] == '-') && sc.gluedRight(k+1) {
+				return // the domain went on into what is now a masking label
+			}
 			break
 		}
 		k++

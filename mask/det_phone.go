@@ -143,6 +143,9 @@ func phoneIntl(d *builtin, sc *scan, id, i int) {
 			k++
 			continue
 		}
+		if gap > 0 && sc.gluedRight(k) {
+			end, n = -1, 0 // the digits may have gone on where a label now stands
+		}
 		break
 	}
 	valid := func(n int) bool {

@@ -190,8 +190,8 @@ type scan struct {
 	ms    []Match // resolved matches (scratch)
 	// the detector whose score is pending for the next add
 	pendScorer *builtin
-	evA   []event // trigger buffers of scan2
-	evB   []event
+	evA        []event // trigger buffers of scan2
+	evB        []event
 	// lower-cased context window before ctxPos
 	ctxPos int
 	ctxLo  int
