@@ -2,7 +2,6 @@ package mask
 
 import (
 	"sync"
-	"sync/atomic"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -224,13 +223,31 @@ func phoneParen(d *builtin, sc *scan, id, i int) {
 	sc.add(i, end, d.score(sc, i, conf), id, Phone)
 }
 
-// phoneCache memoises libphonenumber verdicts; it is dropped when full.
-var (
-	phoneCache atomic.Pointer[sync.Map]
-	phoneCount atomic.Int64
-)
+// phoneCache memoises libphonenumber verdicts per (region, digits); it is
+// cleared when full. The key is a fixed array, so a hit allocates nothing.
+type phoneKey [24]byte
+
+var phoneCache struct {
+	sync.RWMutex
+	m map[phoneKey]bool
+}
 
 func phoneValid(ds []byte, region string) bool {
+	var k phoneKey
+	copy(k[:2], region)
+	for i, x := range ds {
+		if i+3 >= len(k) {
+			break
+		}
+		k[i+2] = '0' + x
+	}
+	k[len(k)-1] = byte(len(ds))
+	phoneCache.RLock()
+	v, ok := phoneCache.m[k]
+	phoneCache.RUnlock()
+	if ok {
+		return v
+	}
 	var buf [20]byte
 	b := buf[:0]
 	if region == "" {
@@ -239,24 +256,16 @@ func phoneValid(ds []byte, region string) bool {
 	for _, x := range ds {
 		b = append(b, '0'+x)
 	}
-	key := region + string(b)
-	m := phoneCache.Load()
-	if m == nil {
-		m = &sync.Map{}
-		phoneCache.Store(m)
-	}
-	if v, ok := m.Load(key); ok {
-		return v.(bool)
-	}
 	num, err := phonenumbers.Parse(string(b), region)
-	ok := err == nil && phonenumbers.IsValidNumber(num)
-	if region != "" && ok {
-		ok = phonenumbers.GetRegionCodeForNumber(num) == region
+	valid := err == nil && phonenumbers.IsValidNumber(num)
+	if region != "" && valid {
+		valid = phonenumbers.GetRegionCodeForNumber(num) == region
 	}
-	if phoneCount.Add(1) > 8192 {
-		phoneCount.Store(0)
-		phoneCache.Store(&sync.Map{})
+	phoneCache.Lock()
+	if phoneCache.m == nil || len(phoneCache.m) >= 8192 {
+		phoneCache.m = make(map[phoneKey]bool, 1024)
 	}
-	m.Store(key, ok)
-	return ok
+	phoneCache.m[k] = valid
+	phoneCache.Unlock()
+	return valid
 }
