@@ -40,7 +40,7 @@ func benchGuard(b *testing.B) *ragguard.Guard {
 		b.Fatal(err)
 	}
 	g, err := ragguard.New(ragguard.WithPolicy(p), ragguard.WithAuditor(ragguard.DiscardAudit()),
-		ragguard.WithApprover(approvalNone{}), ragguard.WithMasker(engineMasker{eng}))
+		ragguard.WithApprover(approvalNone{}), ragguard.WithMasker(ragguard.MaskEngine(eng)))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,10 +1,8 @@
 package llm_test
 
 import (
-	"context"
 	"errors"
 	"io"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,77 +16,6 @@ import (
 	"github.com/ragguard/ragguard/llm"
 	"github.com/ragguard/ragguard/mask"
 )
-
-// engineMasker adapts the real masking engine (package mask) to
-// ragguard.Masker, local to these tests until the root package offers the
-// adapter. It is glue, not a fake: every masking decision is the engine's.
-type engineMasker struct{ e *mask.Engine }
-
-func (a engineMasker) Detect(text string) []string {
-	var out []string
-	for _, m := range a.e.Detect(text) {
-		if !slices.Contains(out, string(m.Entity)) {
-			out = append(out, string(m.Entity))
-		}
-	}
-	return out
-}
-
-func (a engineMasker) ForCall(profile, tenant string) (ragguard.CallMasker, error) {
-	m, err := a.e.Masker(profile, tenant)
-	if err != nil {
-		return nil, err
-	}
-	return &engineCall{m: m}, nil
-}
-
-func (a engineMasker) Profiles() []string { return a.e.ProfileNames() }
-
-func (a engineMasker) Restore(ctx context.Context, tenant, text string) (string, int, error) {
-	return a.e.Restore(ctx, tenant, text)
-}
-
-type engineCall struct {
-	m       *mask.Masker
-	sum     mask.Summary
-	streams []*mask.Stream
-}
-
-func (c *engineCall) Text(loc, s string) string {
-	out, sum := c.m.String(s, loc)
-	c.sum.Merge(sum)
-	return out
-}
-
-func (c *engineCall) JSON(loc string, doc []byte) ([]byte, error) {
-	out, sum, err := c.m.JSON(doc, loc)
-	c.sum.Merge(sum)
-	return out, err
-}
-
-func (c *engineCall) Row(cols []string, v []any) []any {
-	out, sum := c.m.Row(cols, v)
-	c.sum.Merge(sum)
-	return out
-}
-
-func (c *engineCall) Stream(loc string) ragguard.StreamMasker {
-	st := c.m.Stream(loc)
-	c.streams = append(c.streams, st)
-	return st
-}
-
-func (c *engineCall) Findings() []ragguard.MaskFinding {
-	sum := c.sum
-	for _, st := range c.streams {
-		sum.Merge(st.Summary())
-	}
-	out := make([]ragguard.MaskFinding, len(sum.Findings))
-	for i, f := range sum.Findings {
-		out[i] = ragguard.MaskFinding{Entity: string(f.Entity), Detector: f.Detector, Location: f.Location, Strategy: string(f.Strategy), Count: f.Count}
-	}
-	return out
-}
 
 // engineEnv is a Guard with the real engine: pseudonyms for the "pii"
 // profile, reversible tokens for "vault".
@@ -120,7 +47,7 @@ rules:
 `), "yaml")
 	require.NoError(t, err)
 	e := &env{rec: &recorder{}}
-	e.guard, err = ragguard.New(ragguard.WithPolicy(p), ragguard.WithAuditor(e.rec), ragguard.WithMasker(engineMasker{eng}))
+	e.guard, err = ragguard.New(ragguard.WithPolicy(p), ragguard.WithAuditor(e.rec), ragguard.WithMasker(ragguard.MaskEngine(eng)))
 	require.NoError(t, err)
 	return e, eng
 }

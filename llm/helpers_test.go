@@ -3,7 +3,6 @@ package llm_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -14,167 +13,52 @@ import (
 	"github.com/ragguard/ragguard"
 	"github.com/ragguard/ragguard/approval"
 	"github.com/ragguard/ragguard/identity"
+	"github.com/ragguard/ragguard/mask"
 )
 
-// seeded are the regulated values the tests plant in prompts and answers.
-// None of them may reach the test server or the caller unmasked.
-var seeded = []struct{ value, entity, token string }{
-	{"alice@example.com", "EMAIL", "<EMAIL_7f3a>"},
-	{"4111 1111 1111 1111", "CARD", "<CARD_91c2>"},
-	{"078-05-1120", "US_SSN", "<US_SSN_0b4d>"},
-	{"Zoë Ångström-Ødegård", "PERSON", "<PERSON_e5d1>"},
+// seeded are the regulated values the tests plant in prompts and answers,
+// each one the real masking engine detects (a dictionary detector adds the
+// person). None of them may reach the test server or the caller unmasked.
+var seeded = []struct{ value, entity string }{
+	{"alice@example.com", "EMAIL"},
+	{"4111 1111 1111 1111", "CREDIT_CARD"},
+	{"078-05-1120", "US_SSN"},
+	{"Bob Smith", "PERSON"},
 }
 
-// dictMasker is a FAKE of the masking engine (the real one is package
-// mask), standing in for a dependency of the package under test, not for
-// it: it replaces the seeded values with reversible tokens, in text and in
-// streams, holding back in a stream only a tail that could still begin a
-// value. Its stream output equals its text output for every split, the
-// contract the real engine keeps too.
-type dictMasker struct{}
-
-func (dictMasker) Detect(text string) []string {
-	var out []string
-	for _, s := range seeded {
-		if strings.Contains(text, s.value) {
-			out = append(out, s.entity)
-		}
+// testEngine is the real masking engine (package mask) every test runs
+// through ragguard.MaskEngine: built-in detectors plus a dictionary of one
+// person's name, keyed pseudonyms under profile "pii" and reversible
+// tokens, held in a memory vault, under "vault". Pseudonyms depend only on
+// the key and the tenant, so masked() can predict them.
+var testEngine = sync.OnceValue(func() *mask.Engine {
+	person, err := mask.Dictionary("people", "PERSON", []string{"Bob Smith"})
+	if err != nil {
+		panic(err)
 	}
-	return out
-}
-
-func (dictMasker) ForCall(profile, tenant string) (ragguard.CallMasker, error) {
-	if profile != "pii" {
-		return nil, errors.New("unknown profile " + profile)
+	eng, err := mask.New(
+		mask.WithKey([]byte("0123456789abcdef0123456789abcdef-llm-test-key")),
+		mask.WithVault(mask.NewMemoryVault()),
+		mask.WithDetectors(person),
+		mask.WithProfiles(
+			mask.Profile{Name: "pii", Default: mask.Pseudonym},
+			mask.Profile{Name: "vault", Default: mask.Tokenize},
+		),
+	)
+	if err != nil {
+		panic(err)
 	}
-	return &dictCall{}, nil
-}
+	return eng
+})
 
-func (dictMasker) Profiles() []string { return []string{"pii"} }
-
-func (dictMasker) Restore(_ context.Context, _, text string) (string, int, error) {
-	n := 0
-	for _, s := range seeded {
-		n += strings.Count(text, s.token)
-		text = strings.ReplaceAll(text, s.token, s.value)
+// masked is what a caller without restore sees instead of s: the engine's
+// masking of the whole text for tenant acme.
+func masked(s string) string {
+	m, err := testEngine().Masker("pii", "acme")
+	if err != nil {
+		panic(err)
 	}
-	return text, n, nil
-}
-
-type dictCall struct {
-	mu    sync.Mutex
-	found map[[2]string]int // location, entity → count
-}
-
-func (c *dictCall) note(loc, entity string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.found == nil {
-		c.found = map[[2]string]int{}
-	}
-	c.found[[2]string{loc, entity}]++
-}
-
-// scan masks buf; unless final, it stops at a tail that is a proper prefix
-// of a seeded value and returns that tail as rest.
-func (c *dictCall) scan(loc string, buf []byte, final bool) (out, rest []byte) {
-	if !containsSeeded(buf) { // clean text: only a tail may need holding back
-		hold := 0
-		if !final {
-			hold = heldTail(buf)
-		}
-		return buf[:len(buf)-hold], bytes.Clone(buf[len(buf)-hold:])
-	}
-	out = make([]byte, 0, len(buf))
-next:
-	for i := 0; i < len(buf); {
-		for _, s := range seeded {
-			if bytes.HasPrefix(buf[i:], []byte(s.value)) {
-				out = append(out, s.token...)
-				c.note(loc, s.entity)
-				i += len(s.value)
-				continue next
-			}
-		}
-		if !final {
-			for _, s := range seeded {
-				if len(buf)-i < len(s.value) && strings.HasPrefix(s.value, string(buf[i:])) {
-					return out, append([]byte(nil), buf[i:]...)
-				}
-			}
-		}
-		out = append(out, buf[i])
-		i++
-	}
-	return out, nil
-}
-
-func containsSeeded(b []byte) bool {
-	for _, s := range seeded {
-		if bytes.Contains(b, []byte(s.value)) {
-			return true
-		}
-	}
-	return false
-}
-
-// heldTail is the length of the longest tail of b that is a proper prefix
-// of a seeded value.
-func heldTail(b []byte) int {
-	best := 0
-	for _, s := range seeded {
-		for k := min(len(b), len(s.value)-1); k > best; k-- {
-			if strings.HasPrefix(s.value, string(b[len(b)-k:])) {
-				best = k
-				break
-			}
-		}
-	}
-	return best
-}
-
-func (c *dictCall) Text(loc, s string) string {
-	out, _ := c.scan(loc, []byte(s), true)
-	return string(out)
-}
-
-func (c *dictCall) JSON(loc string, doc []byte) ([]byte, error) {
-	if !jsonValid(doc) {
-		return nil, errors.New("malformed JSON")
-	}
-	out, _ := c.scan(loc, doc, true)
-	return out, nil
-}
-
-func (c *dictCall) Row(_ []string, v []any) []any { return v }
-
-func (c *dictCall) Stream(loc string) ragguard.StreamMasker { return &dictStream{c: c, loc: loc} }
-
-func (c *dictCall) Findings() []ragguard.MaskFinding {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []ragguard.MaskFinding
-	for k, n := range c.found {
-		out = append(out, ragguard.MaskFinding{Entity: k[1], Detector: "dict", Location: k[0], Strategy: "tokenize", Count: n})
-	}
-	return out
-}
-
-type dictStream struct {
-	c    *dictCall
-	loc  string
-	held []byte
-}
-
-func (s *dictStream) Write(p []byte) []byte {
-	out, rest := s.c.scan(s.loc, append(s.held, p...), false)
-	s.held = rest
-	return out
-}
-
-func (s *dictStream) Flush() []byte {
-	out, _ := s.c.scan(s.loc, s.held, true)
-	s.held = nil
+	out, _ := m.String(s, "test")
 	return out
 }
 
@@ -230,11 +114,12 @@ rules:
     roles: [restorer]
     kinds: [llm]
     effect: allow
+    mask: vault
     restore: true
   - name: hold-cards
     roles: [analyst]
     kinds: [llm]
-    when: '"CARD" in call.detected'
+    when: '"CREDIT_CARD" in call.detected'
     effect: require_approval
     approval: {timeout: 20s}
   - name: analysts
@@ -255,7 +140,7 @@ func newEnv(t testing.TB) *env {
 	require.NoError(t, err)
 	e := &env{rec: &recorder{}, queue: approval.NewQueue()}
 	e.guard, err = ragguard.New(ragguard.WithPolicy(p), ragguard.WithAuditor(e.rec),
-		ragguard.WithApprover(e.queue), ragguard.WithMasker(dictMasker{}))
+		ragguard.WithApprover(e.queue), ragguard.WithMasker(ragguard.MaskEngine(testEngine())))
 	require.NoError(t, err)
 	return e
 }
@@ -281,8 +166,6 @@ func leaks(s string) []string {
 	}
 	return out
 }
-
-func jsonValid(b []byte) bool { return json.Valid(b) }
 
 // approvalNone is an Approver for benchmarks whose policy never reaches it.
 type approvalNone struct{}

@@ -98,7 +98,7 @@ func TestStreamParserToleratesTheWireFormat(t *testing.T) {
 	cli := llm.NewClient(brokenUpstream(t, "text/event-stream; charset=utf-8", body, false), e.guard)
 	got, err := drain(t, cli)
 	require.NoError(t, err)
-	assert.Equal(t, "Mail <EMAIL_7f3a> now", got)
+	assert.Equal(t, masked("Mail alice@example.com now"), got)
 	ev := e.rec.only(t)
 	assert.Equal(t, ragguard.CodeOK, ev.Code)
 	assert.Equal(t, "stop", ev.Usage.FinishReason)
@@ -132,7 +132,7 @@ func TestCompressedAnswerIsDecodedAndMasked(t *testing.T) {
 	cli := llm.NewClient(brokenUpstream(t, "application/json", body, true), e.guard)
 	resp, err := cli.CreateChatCompletion(analyst(), chatRequest())
 	require.NoError(t, err)
-	assert.Equal(t, "It is <EMAIL_7f3a>", resp.Choices[0].Message.Content)
+	assert.Equal(t, masked("It is alice@example.com"), resp.Choices[0].Message.Content)
 	assert.EqualValues(t, 4, e.rec.only(t).Usage.OutputTokens)
 }
 
@@ -144,7 +144,7 @@ func TestLogprobsAreDroppedWhenMasking(t *testing.T) {
 	resp, err := cli.CreateChatCompletion(analyst(), chatRequest())
 	require.NoError(t, err)
 	assert.Nil(t, resp.Choices[0].LogProbs, "log-probabilities spell the answer out unmasked")
-	assert.Equal(t, "<EMAIL_7f3a>", resp.Choices[0].Message.Content)
+	assert.Equal(t, masked("alice@example.com"), resp.Choices[0].Message.Content)
 }
 
 func TestBadRequestsSendNothing(t *testing.T) {
@@ -192,11 +192,11 @@ func TestUnknownMembersNeverCarryTextUnmasked(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, "think of <EMAIL_7f3a>", reasoning.String(), "reasoning is streamed text, masked across chunks")
+	assert.Equal(t, masked("think of alice@example.com"), reasoning.String(), "reasoning is streamed text, masked across chunks")
 
 	plain := `{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"stop_reason":"alice@example.com",` +
 		`"message":{"role":"assistant","content":"ok","audio":{"id":"a1","transcript":"call 078-05-1120"},` +
-		`"annotations":[{"type":"url_citation","url_citation":{"title":"Zoë Ångström-Ødegård","url":"https://x.test/alice@example.com"}}]},"finish_reason":"stop"}]}`
+		`"annotations":[{"type":"url_citation","url_citation":{"title":"Bob Smith","url":"https://x.test/alice@example.com"}}]},"finish_reason":"stop"}]}`
 	cli := llm.NewClient(brokenUpstream(t, "application/json", plain, false), e.guard)
 	resp, err := cli.CreateChatCompletion(analyst(), chatRequest())
 	require.NoError(t, err)

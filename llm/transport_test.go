@@ -21,14 +21,13 @@ import (
 )
 
 // answer is what the scripted model says: every seeded value, one of them
-// twice, next to words and punctuation.
+// twice, next to words, punctuation and multi-byte runes.
 const answer = "Write to alice@example.com about card 4111 1111 1111 1111 (SSN 078-05-1120); " +
-	"Zoë Ångström-Ødegård agreed. Again: alice@example.com."
+	"Bob Smith (Zoë Ångström's colleague) agreed. Again: alice@example.com."
 
-const toolArgs = `{"email":"alice@example.com","ssn":"078-05-1120","name":"Zoë Ångström-Ødegård"}`
+const toolArgs = `{"email":"alice@example.com","ssn":"078-05-1120","name":"Bob Smith"}`
 
 // masked is what every caller without restore must see instead of s.
-func masked(s string) string { return (&dictCall{}).Text("", s) }
 
 func newServer(t testing.TB, opts ...openaiserver.Option) *openaiserver.Server {
 	t.Helper()
@@ -56,7 +55,7 @@ func chatRequest() openai.ChatCompletionRequest {
 	return openai.ChatCompletionRequest{
 		Model: "gpt-4o-mini",
 		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleSystem, Content: "The customer is Zoë Ångström-Ødegård, SSN 078-05-1120."},
+			{Role: openai.ChatMessageRoleSystem, Content: "The customer is Bob Smith, SSN 078-05-1120."},
 			{Role: openai.ChatMessageRoleUser, MultiContent: []openai.ChatMessagePart{
 				{Type: openai.ChatMessagePartTypeText, Text: "My e-mail is alice@example.com."},
 				{Type: openai.ChatMessagePartTypeText, Text: "Please summarise."},
@@ -93,11 +92,11 @@ func TestChatMasksPromptAndAnswer(t *testing.T) {
 	var sent map[string]any
 	require.NoError(t, reqs[0].DecodeJSON(&sent))
 	body := string(reqs[0].Body)
-	assert.Contains(t, body, "<EMAIL_7f3a>", "pseudonyms keep the prompt useful")
+	assert.Contains(t, body, masked("alice@example.com"), "pseudonyms keep the prompt useful")
 	assert.Contains(t, body, "Please summarise.")
 	assert.Equal(t, map[string]any{"enable_thinking": false}, sent["chat_template_kwargs"], "unknown fields pass unchanged")
 	assert.EqualValues(t, 300, sent["max_tokens"])
-	assert.Equal(t, "<EMAIL_7f3a>", sent["user"])
+	assert.Equal(t, masked("alice@example.com"), sent["user"])
 
 	if !srv.Upstream() {
 		require.Len(t, resp.Choices, 1)
@@ -129,7 +128,7 @@ func TestChatMasksPromptAndAnswer(t *testing.T) {
 		"input:tools[0].function.description", "input:user", "input:metadata.ticket",
 	}
 	if !srv.Upstream() {
-		assert.Contains(t, string(ev.Response), "<CARD_91c2>")
+		assert.Contains(t, string(ev.Response), masked("4111 1111 1111 1111"))
 		want = append(want, "result:choices[0].message.content")
 	}
 	for _, loc := range want {
@@ -333,7 +332,7 @@ func TestHeldCallWaitsForApproval(t *testing.T) {
 	require.NoError(t, err)
 	held := <-seen
 	assert.Empty(t, leaks(held.Summary), "the approver reads the masked call")
-	assert.Contains(t, held.Summary, "<CARD_91c2>")
+	assert.Contains(t, held.Summary, masked("4111 1111 1111 1111"))
 	assert.Equal(t, "hold-cards", held.Rule)
 	assert.Equal(t, 1, srv.Count(openaiserver.PathChat))
 	assertNothingLeft(t, srv)
@@ -386,7 +385,7 @@ func TestUpstreamErrorsArriveAsAPIError(t *testing.T) {
 			assert.NotEmpty(t, ev.Response)
 		}
 	}
-	assert.Contains(t, (&dictCall{}).Text("", "alice@example.com"), "<EMAIL_")
+	assert.Contains(t, masked("alice@example.com"), "<EMAIL_")
 }
 
 func TestStreamErrorEventMidStream(t *testing.T) {
@@ -409,7 +408,7 @@ func TestStreamErrorEventMidStream(t *testing.T) {
 			var apiErr *openai.APIError
 			require.ErrorAs(t, err, &apiErr)
 			assert.Empty(t, leaks(apiErr.Message))
-			assert.Contains(t, apiErr.Message, "<EMAIL_7f3a>")
+			assert.Contains(t, apiErr.Message, masked("alice@example.com"))
 			break
 		}
 		for _, c := range chunk.Choices {
@@ -572,7 +571,7 @@ func TestEmbeddingsAndModerations(t *testing.T) {
 	_, err = cli.CreateEmbeddings(analyst(), openai.EmbeddingRequest{Input: "SSN 078-05-1120", Model: openai.SmallEmbedding3})
 	require.NoError(t, err)
 
-	_, err = cli.Moderations(analyst(), openai.ModerationRequest{Input: "I am Zoë Ångström-Ødegård", Model: openai.ModerationOmniLatest})
+	_, err = cli.Moderations(analyst(), openai.ModerationRequest{Input: "I am Bob Smith", Model: openai.ModerationOmniLatest})
 	require.NoError(t, err)
 	assertNothingLeft(t, srv)
 	evs := e.rec.all()
@@ -587,7 +586,7 @@ func TestResponsesAPI(t *testing.T) {
 	cli := llm.NewClient(srv.ClientConfig(), e.guard)
 	resp, err := cli.OpenAI().CreateResponse(analyst(), openai.CreateResponseRequest{
 		Model:        "gpt-4o-mini",
-		Instructions: "Help Zoë Ångström-Ødegård.",
+		Instructions: "Help Bob Smith.",
 		Input:        "My SSN is 078-05-1120.",
 	})
 	require.NoError(t, err)

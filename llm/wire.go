@@ -68,6 +68,7 @@ type wireDelta struct {
 	Content          *string        `json:"content,omitempty"`
 	Refusal          *string        `json:"refusal,omitempty"`
 	ReasoningContent *string        `json:"reasoning_content,omitempty"`
+	Reasoning        *string        `json:"reasoning,omitempty"`
 	ToolCalls        []wireToolCall `json:"tool_calls,omitempty"`
 	FunctionCall     *wireFunction  `json:"function_call,omitempty"`
 }
@@ -156,6 +157,7 @@ func (s *stream) maskWireChoice(c *wireChoice) {
 		s.maskPtr(&d.Content, streamKey{idx, "content", -1})
 		s.maskPtr(&d.Refusal, streamKey{idx, "refusal", -1})
 		s.maskPtr(&d.ReasoningContent, streamKey{idx, "reasoning_content", -1})
+		s.maskPtr(&d.Reasoning, streamKey{idx, "reasoning", -1})
 		for j := range d.ToolCalls {
 			tc := &d.ToolCalls[j]
 			ti := 0
@@ -232,6 +234,9 @@ func (s *stream) wireAppend(c *wireChoice) func(*streamField, string) {
 		case "reasoning_content":
 			d.ReasoningContent = appendPtr(d.ReasoningContent, rest)
 			s.touch(f, ptrGet(&d.ReasoningContent), ptrSet(&d.ReasoningContent))
+		case "reasoning":
+			d.Reasoning = appendPtr(d.Reasoning, rest)
+			s.touch(f, ptrGet(&d.Reasoning), ptrSet(&d.Reasoning))
 		case "function_call":
 			if d.FunctionCall == nil {
 				d.FunctionCall = &wireFunction{}
