@@ -17,7 +17,6 @@ import (
 	"github.com/ragguard/ragguard"
 	"github.com/ragguard/ragguard/internal/testenv/openaiserver"
 	"github.com/ragguard/ragguard/llm"
-	"github.com/ragguard/ragguard/mask"
 )
 
 // benchAnswer is a typical RAG answer: about 600 bytes, two values in it.
@@ -30,17 +29,12 @@ var benchAnswer = strings.Repeat("The quarterly report shows revenue grew in eve
 // DiscardAudit, so the figures are the transport's and the pipeline's own
 // cost.
 func benchGuard(b *testing.B) *ragguard.Guard {
-	eng, err := mask.New(mask.WithKey([]byte("0123456789abcdef0123456789abcdef-bench-key")),
-		mask.WithProfiles(mask.Profile{Name: "pii", Default: mask.Pseudonym}))
-	if err != nil {
-		b.Fatal(err)
-	}
 	p, err := ragguard.ParsePolicy([]byte(testPolicy), "yaml")
 	if err != nil {
 		b.Fatal(err)
 	}
 	g, err := ragguard.New(ragguard.WithPolicy(p), ragguard.WithAuditor(ragguard.DiscardAudit()),
-		ragguard.WithApprover(approvalNone{}), ragguard.WithMasker(ragguard.MaskEngine(eng)))
+		ragguard.WithApprover(approvalNone{}), ragguard.WithMasker(ragguard.MaskEngine(testEngine())))
 	if err != nil {
 		b.Fatal(err)
 	}
