@@ -58,11 +58,11 @@ func TestMultiHungSinkCannotHangCalls(t *testing.T) {
 	a, stored := newFileSink(t, audit.WithFileSync(audit.SyncNever, 0))
 	recs := audittest.Stream("api-1", 0, 4)
 
-	m, err := audit.Multi(1, 300*time.Millisecond, a, hung)
+	m, err := audit.Multi(1, time.Second, a, hung)
 	require.NoError(t, err)
 	require.NoError(t, m.Write(t.Context(), recs[:2]), "quorum of 1 met by the file sink")
 
-	m2, err := audit.Multi(2, 300*time.Millisecond, a, hung)
+	m2, err := audit.Multi(2, time.Second, a, hung)
 	require.NoError(t, err)
 	err = m2.Write(t.Context(), recs[2:])
 	require.ErrorIs(t, err, audit.ErrTooFewSinks)
