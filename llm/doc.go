@@ -49,8 +49,10 @@
 // the principal there with identity.NewContext or the identity middleware),
 // applies the policy, waits for an approver when the policy holds the call,
 // and masks the inputs. The transport writes the masked texts back in place
-// and sends the re-encoded body — never the caller's bytes, so a member the
-// transport did not read cannot slip out — with Content-Length fixed. A
+// and sends the re-encoded body — never the caller's bytes, so duplicate or
+// case-variant members, which a parser upstream might read differently from
+// the transport, cannot smuggle an unmasked text — with Content-Length
+// fixed. A
 // denied, unauthenticated or refused call sends nothing: RoundTrip returns
 // an error wrapping ragguard.ErrPermissionDenied, ErrUnauthenticated,
 // ErrApprovalDenied or ErrApprovalTimeout, and go-openai keeps the chain,
