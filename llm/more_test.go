@@ -257,3 +257,26 @@ func TestConcurrentCallsShareOneClient(t *testing.T) {
 	assert.Len(t, e.rec.all(), n)
 	assertNothingLeft(t, srv)
 }
+
+func TestDuplicateAndCaseVariantMembersCannotSmuggleText(t *testing.T) {
+	e := newEnv(t)
+	srv := newServer(t)
+	hc := llm.NewHTTPClient(nil, e.guard)
+	post := func(body string) error {
+		req, err := http.NewRequestWithContext(analyst(), http.MethodPost, srv.URL()+"/chat/completions", strings.NewReader(body))
+		require.NoError(t, err)
+		resp, err := hc.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	// A parser that keeps the first of two members would read the email;
+	// the transport sends one member only.
+	require.NoError(t, post(`{"model":"m","messages":[{"role":"user","content":"alice@example.com","content":"hi"}]}`))
+	// Go decoders match names case-insensitively: both are texts to mask.
+	require.ErrorIs(t, post(`{"model":"m","messages":[{"role":"user","content":"hi","Content":"alice@example.com"}]}`), ragguard.ErrInvalidCall)
+	require.NoError(t, post(`{"model":"m","messages":[{"role":"user","CONTENT":"SSN 078-05-1120"}]}`))
+	assertNothingLeft(t, srv)
+	assert.Len(t, srv.Requests(), 2)
+}
