@@ -70,13 +70,21 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.gv.do(req, t.base.RoundTrip)
 }
 
+// CloseIdleConnections passes http.Client.CloseIdleConnections on to the
+// base transport.
+func (t *transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // NewHTTPClient returns a copy of base (nil means a zero http.Client) whose
 // transport governs every call with g. Use it as go-openai's
 // ClientConfig.HTTPClient or with any other OpenAI-compatible client.
 func NewHTTPClient(base *http.Client, g *ragguard.Guard, opts ...Option) *http.Client {
 	c := &http.Client{}
 	if base != nil {
-		*c = *base //nolint:govet // copying the exported configuration of a client is its documented use
+		*c = *base
 	}
 	c.Transport = NewTransport(c.Transport, g, opts...)
 	return c
