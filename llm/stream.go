@@ -149,13 +149,13 @@ type stream struct {
 	finished atomic.Bool
 }
 
-func newStream(op *ragguard.Op, ep endpoint, resp *http.Response, max int64) *http.Response {
+func newStream(ctx context.Context, op *ragguard.Op, ep endpoint, resp *http.Response, max int64) *http.Response {
 	s := &stream{
 		op:      op,
 		ep:      ep,
 		body:    resp.Body,
 		r:       bufio.NewReaderSize(resp.Body, 16<<10),
-		ctx:     resp.Request.Context(),
+		ctx:     ctx,
 		max:     max,
 		restore: restores(op),
 		strip:   op.Decision().Mask != "",

@@ -159,7 +159,7 @@ func (gv *governor) do(req *http.Request, send func(*http.Request) (*http.Respon
 	if err != nil {
 		return nil, op.Finish(err)
 	}
-	return gv.answer(op, ep, resp)
+	return gv.answer(op, ep, out, resp)
 }
 
 // refuse audits and refuses a request to an endpoint the transport does not
@@ -181,7 +181,7 @@ func (gv *governor) refuse(req *http.Request) error {
 
 // answer masks the upstream's response and finishes op (streams finish
 // when they end).
-func (gv *governor) answer(op *ragguard.Op, ep endpoint, resp *http.Response) (*http.Response, error) {
+func (gv *governor) answer(op *ragguard.Op, ep endpoint, req *http.Request, resp *http.Response) (*http.Response, error) {
 	if err := decompress(resp); err != nil {
 		resp.Body.Close()
 		return nil, op.Finish(err)
@@ -193,9 +193,9 @@ func (gv *governor) answer(op *ragguard.Op, ep endpoint, resp *http.Response) (*
 	case mediaType == "text/event-stream":
 		if ep == epExtra {
 			resp.Body.Close()
-			return nil, op.Finish(fmt.Errorf("%w: an event stream from %s cannot be masked", ErrUnsupported, resp.Request.URL.Path))
+			return nil, op.Finish(fmt.Errorf("%w: an event stream from %s cannot be masked", ErrUnsupported, req.URL.Path))
 		}
-		return newStream(op, ep, resp, gv.cfg.maxBody), nil
+		return newStream(req.Context(), op, ep, resp, gv.cfg.maxBody), nil
 	}
 	raw, err := readAll(resp.Body, gv.cfg.maxBody)
 	resp.Body.Close()
