@@ -156,7 +156,7 @@ var _ = def(&builtin{name: "ip_address", ents: []Entity{IPAddress}, pos: []strin
 			if dd > 0 && (sc.s[dd-1] == '.' || isLetter(sc.s[dd-1])) {
 				return
 			}
-			sc.add(dd, end, d.score(sc, dd, 0.6), id, IPAddress)
+			sc.add(dd, end, d.score(sc, dd, 0.65), id, IPAddress)
 		})
 		b.onColon(func(sc *scan, i int) { ipv6At(d, sc, id, i) })
 	}})
@@ -208,6 +208,9 @@ var _ = def(&builtin{name: "mac_address", ents: []Entity{MACAddress}, pos: []str
 		// AA-BB-CC-DD-EE-FF: reached from its first group holding a digit.
 		b.onNumeric(func(sc *scan, w, dd int) {
 			s := sc.s
+			if macDotted(d, sc, id, w) {
+				return
+			}
 			st := w
 			for k := 0; k < 5 && st >= 3 && s[st-1] == '-' && isHex(s[st-2]) && isHex(s[st-3]); k++ {
 				st -= 3
@@ -528,4 +531,42 @@ func (sc *scan) timeAfter(i int) bool {
 		}
 	}
 	return true
+}
+
+// macDotted matches the Cisco form 0123.4567.89ab from a group holding a
+// digit (the first group, or the second or third when earlier ones are
+// letters only).
+func macDotted(d *builtin, sc *scan, id, w int) bool {
+	s := sc.s
+	for back := 0; back <= 10; back += 5 {
+		st := w - back
+		if st < 0 || back > 0 && s[st+4] != '.' {
+			return false
+		}
+		if st > 0 && (isAlnum(s[st-1]) || s[st-1] == '.' || sc.gluedLeft(st)) {
+			continue
+		}
+		ok := true
+		for g := 0; g < 3 && ok; g++ {
+			p := st + 5*g
+			if sc.past(p + 3) {
+				return false
+			}
+			for k := p; k < p+4; k++ {
+				if !isHex(s[k]) {
+					ok = false
+				}
+			}
+			if g < 2 && (sc.past(p+4) || s[p+4] != '.') {
+				ok = false
+			}
+		}
+		if !ok || !sc.boundary(st+14) || !sc.past(st+14) && s[st+14] == '.' {
+			continue
+		}
+		sc.trig = st
+		sc.add(st, st+14, d.score(sc, st, 0.6), id, MACAddress)
+		return true
+	}
+	return false
 }

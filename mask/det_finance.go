@@ -28,13 +28,22 @@ var _ = def(&builtin{name: "credit_card", ents: []Entity{CreditCard},
 			}
 			if !ok {
 				ds, end, _, ok = sc.fixed(t, 0, ccLayouts)
+				if ok && !luhn(ds) {
+					// A shorter grouping may be the card ("4111 1111 1111 1111 2025").
+					for _, l := range ccLayouts {
+						if d2, e2, _, ok2 := sc.fixed(t, 0, []layout{l}); ok2 && len(d2) < len(ds) && luhn(d2) {
+							ds, end = d2, e2
+							break
+						}
+					}
+				}
 			}
 			if !ok || len(ds) < 13 || allSame(ds) || !luhn(ds) {
 				return
 			}
 			conf := float32(0.4)
-			if iinKnown(ds) {
-				conf = 0.85
+			if iinKnown(ds) && len(ds) != 13 {
+				conf = 0.85 // 13-digit Visa numbers are long retired: they need context
 			}
 			sc.add(dd, end, d.score(sc, dd, conf), id, CreditCard)
 		})

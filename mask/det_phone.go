@@ -31,8 +31,11 @@ var _ = def(&builtin{name: "phone", ents: []Entity{Phone},
 		})
 	}})
 
-func nanpOK(ds []byte) bool { // 10 digits: NXX NXX XXXX
-	return ds[0] >= 2 && ds[3] >= 2 && !(ds[1] == 1 && ds[2] == 1) && !(ds[4] == 1 && ds[5] == 1)
+// nanpOK checks 10 NANP digits: NXX NXX XXXX, and no N11 service code as
+// area code. (N11 exchanges are not issued either, but test data and
+// placeholders use them, and masking them costs nothing.)
+func nanpOK(ds []byte) bool {
+	return ds[0] >= 2 && ds[3] >= 2 && !(ds[1] == 1 && ds[2] == 1)
 }
 
 var nanpLayouts = lays("3_3_4", "1_3_3_4")

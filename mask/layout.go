@@ -1,5 +1,7 @@
 package mask
 
+import "sort"
+
 // layout is a digit-group shape such as "3-2-4" (exact separators) or
 // "3_2_4" ('_' stands for one of space, '-' or '.', the same in every gap).
 type layout struct {
@@ -28,11 +30,21 @@ func lay(spec string) layout {
 	return l
 }
 
+// lays compiles layouts, longest first: fixed takes the first that fits,
+// so "4 4 4 4 3" wins over its prefix "4 4 4 4".
 func lays(specs ...string) []layout {
 	out := make([]layout, len(specs))
 	for i, s := range specs {
 		out[i] = lay(s)
 	}
+	total := func(l layout) int {
+		n := 0
+		for _, g := range l.g {
+			n += int(g)
+		}
+		return n
+	}
+	sort.SliceStable(out, func(a, b int) bool { return total(out[a]) > total(out[b]) })
 	return out
 }
 

@@ -537,6 +537,19 @@ func (sc *scan) fireNumeric(i int) {
 		sc.need = min(sc.need, max(0, w-16))
 		return
 	}
+	inRun := i >= 2 && sc.s[i-1] == ' ' && (isDigit(sc.s[i-2]) || sc.gluedLeft(i-1)) &&
+		(t.ng > 1 && t.gsep[1] == ' ' || t.ng == 1 && !sc.past(t.gend[0]+1) && sc.s[t.gend[0]] == ' ' && sc.gluedRight(t.gend[0]+1))
+	if sc.short {
+		sc.short = false
+		sc.need = min(sc.need, max(0, w-16))
+		return
+	}
+	if inRun {
+		// Inside a run of space-separated digit groups ("5171 8845 2599
+		// 3082"): values start at the run's first group, or at a group
+		// that ends the run's spacing ("ID 42 555-123-4567").
+		return
+	}
 	cum := t.cum
 	if t.more {
 		cum = 1 << 63
