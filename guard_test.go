@@ -281,6 +281,37 @@ func TestGuardRefusesSelfVote(t *testing.T) {
 	require.ErrorIs(t, err, approval.ErrSelfApproval)
 }
 
+// An approver's votes only count when the policy's approver groups allow
+// them: two approvals by people outside the groups make no quorum.
+func TestGuardRefusesVotesOutsideApproverGroups(t *testing.T) {
+	p, err := ParsePolicy([]byte(`
+roles: [analyst]
+rules:
+  - name: hold-sql-security
+    roles: [analyst]
+    kinds: [sql]
+    effect: require_approval
+    approval: {groups: [security], quorum: 2, timeout: 5s}
+`), "yaml")
+	require.NoError(t, err)
+	outsiders := approval.ApproverFunc(func(ctx context.Context, req *approval.Request) (approval.Decision, error) {
+		at := time.Now()
+		return approval.Decision{RequestID: req.ID, CallHash: req.CallHash, Verdict: approval.Approved, DecidedAt: at,
+			Votes: []approval.Vote{
+				{Approver: approval.Party{Subject: "mallory", Groups: []string{"marketing"}}, Verdict: approval.Approved, At: at},
+				{Approver: approval.Party{Subject: "trent", Groups: []string{"sales"}}, Verdict: approval.Approved, At: at},
+			}}, nil
+	})
+	rec := &recordingAuditor{}
+	g, err := New(WithPolicy(p), WithAuditor(rec), WithApprover(outsiders))
+	require.NoError(t, err)
+	_, err = g.Begin(alice(), &Call{Kind: KindSQL, Operation: "select", Resources: []string{"patients"}})
+	require.ErrorIs(t, err, ErrApprovalDenied)
+	require.ErrorIs(t, err, approval.ErrNotEligible)
+	require.Len(t, rec.all(), 1, "the refusal is audited")
+	assert.Equal(t, CodeApprovalDenied, rec.all()[0].Code)
+}
+
 func TestGuardQuorumEnforced(t *testing.T) {
 	one := approval.ApproverFunc(func(ctx context.Context, req *approval.Request) (approval.Decision, error) {
 		v := approval.Vote{Approver: approval.Party{Subject: "carol"}, Verdict: approval.Approved}

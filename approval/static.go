@@ -65,9 +65,11 @@ func Checked(a Approver) Approver {
 }
 
 // Check reports whether d may be acted on for req: it must bind req (same
-// request id and call hash), carry a final verdict, and count no approving
-// vote by the requester. The error wraps ErrMismatch, ErrInvalidDecision or
-// ErrSelfApproval.
+// request id and call hash), carry a final verdict, and every approving vote
+// must come from an approver eligible for req (see Request.Eligible): not
+// the requester, and in one of ApproverGroups when req names any. So a
+// quorum is never made up of votes the request's rules exclude. The error
+// wraps ErrMismatch, ErrInvalidDecision, ErrSelfApproval or ErrNotEligible.
 func (d Decision) Check(req *Request) error {
 	if req == nil {
 		return fmt.Errorf("%w: nil request", ErrMismatch)
@@ -79,10 +81,12 @@ func (d Decision) Check(req *Request) error {
 	if !d.Verdict.Final() {
 		return fmt.Errorf("%w: request %s: verdict %q is not final", ErrInvalidDecision, req.ID, d.Verdict)
 	}
-	requester := req.Requester.ID()
 	for _, v := range d.Votes {
-		if v.Verdict == Approved && v.Approver.ID() == requester {
-			return fmt.Errorf("%w: request %s counts a vote by its requester", ErrSelfApproval, req.ID)
+		if v.Verdict != Approved {
+			continue
+		}
+		if err := req.Eligible(v.Approver); err != nil {
+			return fmt.Errorf("request %s counts an approving vote it must not: %w", req.ID, err)
 		}
 	}
 	return nil

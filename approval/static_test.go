@@ -153,6 +153,7 @@ func TestCheckedRefusesForeignDecision(t *testing.T) {
 
 func TestChecked(t *testing.T) {
 	req := approvaltest.NewRequest(t)
+	req.ApproverGroups = []string{"security"}
 	bound := func(v approval.Verdict) approval.Decision {
 		return approval.Decision{RequestID: req.ID, CallHash: req.CallHash, Verdict: v, DecidedAt: time.Now()}
 	}
@@ -177,6 +178,24 @@ func TestChecked(t *testing.T) {
 			d.Votes = []approval.Vote{{Approver: approvaltest.Requester, Verdict: approval.Approved}}
 			return d, nil
 		}, approval.ErrSelfApproval, ""},
+		{"vote from outside the approver groups", func(r *approval.Request) (approval.Decision, error) {
+			d := bound(approval.Approved)
+			d.Votes = []approval.Vote{{Approver: approvaltest.Outsider, Verdict: approval.Approved}}
+			return d, nil
+		}, approval.ErrNotEligible, ""},
+		{"approving vote without subject", func(r *approval.Request) (approval.Decision, error) {
+			d := bound(approval.Approved)
+			d.Votes = []approval.Vote{{Approver: approval.Party{Groups: []string{"security"}}, Verdict: approval.Approved}}
+			return d, nil
+		}, approval.ErrInvalidDecision, ""},
+		{"eligible votes", func(r *approval.Request) (approval.Decision, error) {
+			d := bound(approval.Approved)
+			d.Votes = []approval.Vote{
+				{Approver: approvaltest.Approver1, Verdict: approval.Approved},
+				{Approver: approvaltest.Outsider, Verdict: approval.Denied}, // a denial by anyone is no approval to check
+			}
+			return d, nil
+		}, nil, approval.Approved},
 		{"error passes through", func(*approval.Request) (approval.Decision, error) {
 			return bound(approval.Approved), boom
 		}, boom, ""},
