@@ -98,6 +98,10 @@ func NewLog(opts ...Option) (*Log, error) {
 	if len(cfg.sinks) == 0 {
 		return nil, errors.New("audit: NewLog needs at least one WithSink (use Discard for tests)")
 	}
+	if cfg.failOpen && cfg.walDir != "" {
+		// Never resolve a contradiction toward losing events: refuse it.
+		return nil, errors.New("audit: NewLog: WithWAL (fail-closed) and WithFailOpen contradict each other; choose one")
+	}
 	origin := cfg.origin
 	if origin == "" {
 		var r [6]byte

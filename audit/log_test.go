@@ -200,6 +200,13 @@ func TestNewLogRefusesBadConfig(t *testing.T) {
 	assert.ErrorContains(t, err, "origin")
 	_, err = NewLog(WithSigner("k", priv), WithSink(DiscardSink()), WithOrigin("a+b"))
 	assert.ErrorContains(t, err, "origin")
+	// A fail-closed WAL and fail-open delivery contradict each other: the
+	// Log must not quietly pick the one that drops events.
+	walDir := t.TempDir()
+	_, err = NewLog(WithSigner("k", priv), WithSink(DiscardSink()), WithWAL(walDir), WithFailOpen(8))
+	assert.ErrorContains(t, err, "WithFailOpen")
+	_, err = NewLog(WithSigner("k", priv), WithSink(DiscardSink()), WithFailOpen(8), WithWAL(walDir))
+	assert.ErrorContains(t, err, "WithFailOpen")
 	l, err := NewLog(nil, WithSigner("k", nil), WithSigner("k", priv), WithSink(nil), WithSink(DiscardSink()))
 	require.NoError(t, err, "nil options are ignored")
 	require.NoError(t, l.Close())

@@ -137,7 +137,8 @@ func WithWAL(dir string) Option {
 // records queue in memory (at most buffer of them) for the sinks, and when
 // the queue is full events are dropped, counted (Stats, and the
 // ragguard.audit.dropped metric) and reported by a TypeGap record once
-// there is room again. Only for logs whose loss is acceptable.
+// there is room again. Only for logs whose loss is acceptable. It cannot be
+// combined with WithWAL: NewLog refuses the pair.
 func WithFailOpen(buffer int) Option {
 	return optionFunc(func(c *config) {
 		c.failOpen = true
