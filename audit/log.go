@@ -81,10 +81,13 @@ type Log struct {
 	droppedCounter        metric.Int64Counter
 }
 
-// NewLog starts a stream. It needs WithSigner and at least one WithSink. In
-// WAL mode it first recovers what an earlier process left in the WAL
-// directory: those records are queued for the sinks again, and streams that
-// were not closed are sealed by this stream's first record (see StreamSeal).
+// NewLog starts a stream. It needs WithSigner and at least one WithSink.
+// In the fail-closed modes it returns only once the stream's first record
+// is durable, waiting up to the longer of the append and sink timeouts, so
+// unusable storage fails at start-up. In WAL mode it first recovers what
+// an earlier process left in the WAL directory: those records are queued
+// for the sinks again, and streams that were not closed are sealed by this
+// stream's first record (see StreamSeal).
 func NewLog(opts ...Option) (*Log, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -198,12 +201,14 @@ func NewLog(opts ...Option) (*Log, error) {
 	// it so that a stream whose storage is unusable fails at start-up. The
 	// feeder starts only once it is durable: recovered WAL segments are
 	// deleted after delivery, and by then the binding that seals their
-	// streams must be safe.
+	// streams must be safe. The wait is bounded by the sink timeout too, not
+	// by the append timeout alone: a first write also opens connections,
+	// which a tight per-call bound is not meant for.
 	l.mu.Lock()
 	wait := l.enqueue([]item{first})
 	l.mu.Unlock()
 	if wait {
-		ctx, cancel := context.WithTimeout(context.Background(), cfg.appendTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), max(cfg.appendTimeout, cfg.sinkTimeout))
 		err := l.durable.wait(ctx, 0)
 		cancel()
 		if err != nil {

@@ -214,6 +214,44 @@ func TestNewLogRefusesBadConfig(t *testing.T) {
 	assert.Error(t, err)
 }
 
+// A fail-closed NewLog waits for its first record up to the sink timeout,
+// not only the (per-call, often tight) append timeout: a first write that
+// is slow because it opens connections must not fail the start-up.
+func TestNewLogFirstWriteMayOutlastAppendTimeout(t *testing.T) {
+	_, priv := newKey(t)
+	started, release := make(chan struct{}), make(chan struct{})
+	var first sync.Once
+	sink := SinkFunc(func(ctx context.Context, recs []Record) error {
+		first.Do(func() {
+			close(started)
+			<-release
+		})
+		return ctx.Err()
+	})
+	type result struct {
+		l   *Log
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		l, err := NewLog(WithSigner("k1", priv), WithSink(sink), WithAppendTimeout(time.Millisecond), WithSinkTimeout(time.Minute))
+		done <- result{l, err}
+	}()
+	<-started
+	time.Sleep(20 * time.Millisecond) // the append timeout has surely passed
+	close(release)
+	r := <-done
+	require.NoError(t, r.err)
+	require.NoError(t, r.l.Close())
+
+	// Storage that fails is still refused at start-up.
+	_, err := NewLog(WithSigner("k1", priv), WithSink(SinkFunc(func(context.Context, []Record) error {
+		return errors.New("sink down")
+	})))
+	require.ErrorIs(t, err, ErrUnavailable)
+	assert.ErrorContains(t, err, "sink down")
+}
+
 func TestDiscardLogAppends(t *testing.T) {
 	l := Discard()
 	rc, err := l.Append(context.Background(), testEvent(1), nil)
@@ -334,7 +372,7 @@ func TestWALModeHangingSink(t *testing.T) {
 	}
 	assert.Positive(t, l.Stats().Backlog)
 
-	l2 := newLog(t, priv, sink, WithWAL(t.TempDir()), WithAwaitSinks(), WithAppendTimeout(50*time.Millisecond), WithSinkTimeout(10*time.Millisecond), WithCloseTimeout(10*time.Millisecond))
+	l2 := newLog(t, priv, sink, WithWAL(t.TempDir()), WithAwaitSinks(), WithAppendTimeout(50*time.Millisecond), WithSinkTimeout(time.Minute), WithCloseTimeout(10*time.Millisecond))
 	_, err := l2.Append(context.Background(), testEvent(1), nil)
 	require.ErrorIs(t, err, ErrUnavailable)
 	assert.ErrorContains(t, err, "not delivered")
