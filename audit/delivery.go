@@ -99,6 +99,8 @@ type committer struct {
 	quit chan struct{}
 	done chan struct{}
 
+	closeErr error // set by run before done is closed
+
 	delivered, errors atomic.Uint64
 }
 
@@ -175,17 +177,18 @@ func (c *committer) run() {
 		}
 		if quitting {
 			if c.closeFn != nil {
-				c.closeFn()
+				c.closeErr = c.closeFn()
 			}
 			return
 		}
 	}
 }
 
+// stop ends the committer and returns what closing its storage reported.
 func (c *committer) stop() error {
 	close(c.quit)
 	<-c.done
-	return nil
+	return c.closeErr
 }
 
 func (l *Log) setBroken(err error) {

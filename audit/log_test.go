@@ -733,3 +733,13 @@ func TestConcurrentAppendsVerify(t *testing.T) {
 		})
 	}
 }
+
+// What closing the WAL reports reaches Close's caller instead of being
+// dropped by the committer goroutine.
+func TestCommitterStopReturnsCloseError(t *testing.T) {
+	boom := errors.New("close failed")
+	l := &Log{cfg: defaultConfig(), durable: newWatermark()}
+	c := newCommitter(l, func([]item) error { return nil }, func() error { return boom })
+	go c.run()
+	require.ErrorIs(t, c.stop(), boom)
+}
