@@ -93,21 +93,23 @@ func urlAt(d *builtin, sc *scan, id, start, end int) {
 		return
 	}
 	// Trailing punctuation belongs to the sentence; a ')' only when unbalanced.
+	parens := strings.Count(s[start:k], "(") - strings.Count(s[start:k], ")")
+	brackets := strings.Count(s[start:k], "[") - strings.Count(s[start:k], "]")
 	for k > end {
 		c := s[k-1]
 		if strings.IndexByte(".,;:!?'*", c) >= 0 {
 			k--
 			continue
 		}
-		if c == ')' || c == ']' {
-			open := byte('(')
-			if c == ']' {
-				open = '['
-			}
-			if strings.Count(s[start:k], string(open)) < strings.Count(s[start:k], string(c)) {
-				k--
-				continue
-			}
+		if c == ')' && parens < 0 {
+			parens++
+			k--
+			continue
+		}
+		if c == ']' && brackets < 0 {
+			brackets++
+			k--
+			continue
 		}
 		break
 	}

@@ -846,14 +846,14 @@ func (sc *scan) gluedLeft(i int) bool {
 // gluedRight reports whether a masking label starts at i.
 func (sc *scan) gluedRight(i int) bool {
 	s := sc.s
-	if i+2 >= len(s) || (s[i] != '[' && s[i] != '<') || !isUpper(s[i+1]) {
+	if sc.past(i) || (s[i] != '[' && s[i] != '<') || sc.past(i+1) || !isUpper(s[i+1]) {
 		return false
 	}
 	closeB := byte(']')
 	if s[i] == '<' {
 		closeB = '>'
 	}
-	for j := i + 1; j < len(s) && j-i < 80; j++ {
+	for j := i + 1; !sc.past(j) && j-i < 80; j++ {
 		c := s[j]
 		if c == closeB {
 			return true
