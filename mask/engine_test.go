@@ -506,3 +506,10 @@ func TestValueMasksDecodedPayloads(t *testing.T) {
 	assert.True(t, sum.Empty())
 	assert.Equal(t, map[string]any{"a": []any{"x", 1.0}}, same)
 }
+
+func TestLeadingStarPathMatchesAnyDepth(t *testing.T) {
+	_, m := newMasker(t, mask.Profile{Name: "p", Fields: []mask.FieldRule{{Path: "*.email", Entity: mask.Email}, {Path: "a.*.code", Entity: "CODE"}}})
+	out, _, err := m.JSON([]byte(`{"email":"x","u":{"email":"y","v":[{"email":"z"}]},"a":{"b":{"code":"1"},"code":"2"}}`), "j")
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"email":"[EMAIL]","u":{"email":"[EMAIL]","v":[{"email":"[EMAIL]"}]},"a":{"b":{"code":"[CODE]"},"code":"2"}}`, string(out))
+}

@@ -33,9 +33,10 @@ type Profile struct {
 //
 // Path syntax: keys separated by dots, "[*]" for any array element, "[3]"
 // for one, "*" for any single key, "**" for any depth. A bare key ("ssn")
-// matches that key at any depth. Examples: "patients[*].ssn", "*.email",
-// "**.password". A rule on an object or array masks every value inside it
-// (or removes it, with drop).
+// and a leading "*." ("*.email") match at any depth. Examples:
+// "patients[*].ssn", "*.email", "customer.*.phone", "**.password". Keys
+// compare case-insensitively. A rule on an object or array masks every
+// value inside it (or removes it, with drop).
 type FieldRule struct {
 	Path     string   `json:"path" yaml:"path"`
 	Entity   Entity   `json:"entity,omitempty" yaml:"entity,omitempty"` // label; default SENSITIVE
@@ -394,6 +395,16 @@ func parsePath(p string) ([]pathSeg, error) {
 	var segs []pathSeg
 	if !strings.ContainsAny(p, ".[*") {
 		return []pathSeg{{kind: segDeep}, {kind: segKey, key: p}}, nil
+	}
+	if rest, ok := strings.CutPrefix(p, "*."); ok && rest != "" {
+		segs, err := parsePath(rest)
+		if err != nil {
+			return nil, err
+		}
+		if len(segs) > 0 && segs[0].kind == segDeep {
+			return segs, nil
+		}
+		return append([]pathSeg{{kind: segDeep}}, segs...), nil
 	}
 	i := 0
 	for i < len(p) {
