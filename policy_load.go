@@ -105,6 +105,21 @@ func ParsePolicy(data []byte, format string, opts ...PolicyOption) (*Policy, err
 		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 			return nil, &PolicyError{File: o.source, Index: -1, Msg: "parse: " + err.Error()}
 		}
+		// A second document would be ignored, and with it whatever rules or
+		// mode it sets: refuse it, as trailing JSON is refused.
+		for {
+			var more yaml.Node
+			err := dec.Decode(&more)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, &PolicyError{File: o.source, Index: -1, Msg: "parse: " + err.Error()}
+			}
+			if !emptyYAML(&more) {
+				return nil, &PolicyError{File: o.source, Index: -1, Msg: "parse: more than one YAML document (only one policy per file)"}
+			}
+		}
 	case "json":
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
@@ -118,6 +133,14 @@ func ParsePolicy(data []byte, format string, opts ...PolicyOption) (*Policy, err
 		return nil, &PolicyError{File: o.source, Index: -1, Msg: fmt.Sprintf("unknown format %q (want yaml or json)", format)}
 	}
 	return NewPolicy(cfg, opts...)
+}
+
+// emptyYAML reports whether n is an empty document or a null.
+func emptyYAML(n *yaml.Node) bool {
+	if n.Kind == yaml.DocumentNode {
+		return len(n.Content) == 0 || (len(n.Content) == 1 && emptyYAML(n.Content[0]))
+	}
+	return n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
 }
 
 // NewPolicy validates and compiles cfg. It reports every problem it finds:

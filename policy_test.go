@@ -202,6 +202,13 @@ func TestPolicyParseErrors(t *testing.T) {
 	_, err = ParsePolicy([]byte(`{"rules":[{"name":"r1","effect":"allow"}]} {}`), "json")
 	require.ErrorIs(t, err, ErrInvalidPolicy)
 
+	_, err = ParsePolicy([]byte("rules:\n- {name: r1, effect: allow}\n---\nrules:\n- {name: r2, effect: deny}\n"), "yaml")
+	require.ErrorIs(t, err, ErrInvalidPolicy, "a second YAML document is not silently dropped")
+	assert.Contains(t, err.Error(), "more than one YAML document")
+
+	_, err = ParsePolicy([]byte("rules:\n- {name: r1, effect: allow}\n---\n"), "yaml")
+	require.NoError(t, err, "a trailing document marker alone is no second policy")
+
 	_, err = ParsePolicy([]byte(`{"rules":[`), "json")
 	require.ErrorIs(t, err, ErrInvalidPolicy)
 
