@@ -81,6 +81,8 @@ func toAuditEvent(ev *AuditEvent) *audit.Event {
 		}
 		if d := r.Decision; d != nil {
 			a.DecidedAt = d.DecidedAt.UTC()
+			a.Reason = d.Reason
+			a.GrantedBy = d.GrantedBy
 			for _, v := range d.Votes {
 				verdict := "deny"
 				if v.Verdict == approval.Approved {

@@ -133,3 +133,52 @@ func mustPolicy(t *testing.T) *Policy {
 	require.NoError(t, err)
 	return p
 }
+
+// A call approved by a just-in-time grant says so in its audit event, and
+// names the request whose approval opened the grant.
+func TestAuditEventRecordsGrant(t *testing.T) {
+	p, err := ParsePolicy([]byte(`
+roles: [analyst]
+rules:
+  - name: hold-with-grant
+    roles: [analyst]
+    kinds: [sql]
+    effect: require_approval
+    approval: {timeout: 1m, grant: 10m}
+`), "yaml")
+	require.NoError(t, err)
+	q := approval.NewQueue()
+	rec := &recordingAuditor{}
+	g, err := New(WithPolicy(p), WithAuditor(rec), WithApprover(q))
+	require.NoError(t, err)
+	call := func() *Call { return &Call{Kind: KindSQL, Operation: "select", Resources: []string{"patients"}} }
+
+	done := make(chan error, 1)
+	go func() {
+		op, err := g.Begin(alice(), call())
+		if err == nil {
+			err = op.Finish(nil)
+		}
+		done <- err
+	}()
+	first := waitPending(t, q)
+	_, err = q.Decide(context.Background(), first.ID, approval.Party{Subject: "bob"}, approval.Approved, "looks fine")
+	require.NoError(t, err)
+	require.NoError(t, <-done)
+
+	op, err := g.Begin(alice(), call())
+	require.NoError(t, err, "the grant covers the second call")
+	require.NoError(t, op.Finish(nil))
+
+	evs := rec.all()
+	require.Len(t, evs, 2)
+	a1, a2 := toAuditEvent(evs[0]).Approval, toAuditEvent(evs[1]).Approval
+	require.NotNil(t, a1)
+	require.NotNil(t, a2)
+	assert.Empty(t, a1.GrantedBy, "bob decided the first request himself")
+	assert.Equal(t, "looks fine", a1.Reason)
+	assert.Equal(t, first.ID, a2.GrantedBy)
+	assert.NotEqual(t, first.ID, a2.RequestID)
+	require.Len(t, a2.Verdicts, 1)
+	assert.Equal(t, "bob", a2.Verdicts[0].Approver)
+}

@@ -94,6 +94,13 @@ type Approval struct {
 	Wait          time.Duration `json:"wait_ns,omitempty"`
 	Justification string        `json:"justification,omitempty"`
 	Verdicts      []Verdict     `json:"verdicts,omitempty"`
+	// Reason is the decision's own reason, e.g. from an automated approver
+	// that gives no individual verdicts.
+	Reason string `json:"reason,omitempty"`
+	// GrantedBy is the id of the earlier request whose approval opened the
+	// just-in-time grant that approved this call; empty when someone
+	// decided this request itself. Verdicts are then the grant's.
+	GrantedBy string `json:"granted_by,omitempty"`
 }
 
 // Verdict is one approver's decision.
@@ -151,7 +158,9 @@ func (e *Event) AppendCanonical(out []byte) []byte {
 		w.key("approval")
 		w.open()
 		w.optTime("decided_at", a.DecidedAt)
+		w.optStr("granted_by", a.GrantedBy)
 		w.optStr("justification", a.Justification)
+		w.optStr("reason", a.Reason)
 		w.optStr("request_id", a.RequestID)
 		w.optTime("requested_at", a.RequestedAt)
 		if len(a.Verdicts) > 0 {

@@ -44,6 +44,8 @@ func TestEventCanonicalMatchesCanonicalize(t *testing.T) {
 		"full":                      fullEvent(),
 		"minimal":                   {ID: uuid.MustParse("01932b6e-1a2b-7c3d-8e4f-5a6b7c8d9e0f"), Origin: "o", Time: time.Unix(0, 0).UTC()},
 		"approval without verdicts": {Origin: "o", Seq: 1, Time: time.Unix(1, 5).UTC(), Approval: &Approval{RequestID: "r"}},
+		"approval by grant": {Origin: "o", Seq: 2, Time: time.Unix(2, 0).UTC(),
+			Approval: &Approval{RequestID: "r2", GrantedBy: "r", Reason: "covered by the grant of r", Verdicts: []Verdict{{Approver: "bob", Verdict: "approve"}}}},
 	} {
 		js, err := json.Marshal(ev)
 		require.NoError(t, err)
