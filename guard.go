@@ -264,6 +264,31 @@ func (g *Guard) Begin(ctx context.Context, c *Call) (*Op, error) {
 	return op, nil
 }
 
+// Refuse records a call that an adapter refused before it could hand it to
+// Begin — a request body it cannot parse, an encoding it cannot mask — so
+// that the attempt is audited like any other refusal. c describes what is
+// known of the call (it is not validated); err is the reason. Refuse returns
+// err, joined with ErrAuditUnavailable when the event could not be written.
+func (g *Guard) Refuse(ctx context.Context, c *Call, err error) error {
+	if err == nil {
+		err = ErrInvalidCall
+	}
+	if c == nil {
+		c = &Call{}
+	}
+	name := c.SpanName
+	if name == "" {
+		name = "refused " + string(c.Kind)
+	}
+	ctx, span := g.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
+	op := &Op{g: g, ctx: ctx, call: c, span: span, start: g.now(), masker: noMasking{}}
+	if p, ok := identity.FromContext(ctx); ok {
+		op.principal = &p
+	}
+	op.decision = Decision{Effect: Deny, Reason: "refused by the adapter"}
+	return op.refuse(err)
+}
+
 func (g *Guard) approve(ctx context.Context, op *Op, d Decision) error {
 	p := *op.principal
 	a := d.Approval

@@ -518,3 +518,26 @@ func BenchmarkGuardOverhead50Rules(b *testing.B) {
 		}
 	}
 }
+
+func TestGuardRefuseIsAudited(t *testing.T) {
+	g, rec := newTestGuard(t, approval.AllowAll())
+	cause := fmt.Errorf("%w: body is not JSON", ErrInvalidCall)
+	err := g.Refuse(alice(), &Call{Kind: KindLLM, Operation: "chat", Attributes: map[string]any{"path": "/v1/chat/completions"}}, cause)
+	require.ErrorIs(t, err, ErrInvalidCall)
+	evs := rec.all()
+	require.Len(t, evs, 1)
+	assert.Equal(t, CodeInvalidCall, evs[0].Code)
+	assert.Equal(t, "alice", evs[0].Principal.Subject)
+	assert.Equal(t, Deny, evs[0].Decision.Effect)
+
+	// No principal and a nil call: still one event, still the refusal.
+	err = g.Refuse(context.Background(), nil, nil)
+	require.ErrorIs(t, err, ErrInvalidCall)
+	require.Len(t, rec.all(), 2)
+	assert.Nil(t, rec.all()[1].Principal)
+
+	rec.fail = errors.New("disk full")
+	err = g.Refuse(alice(), &Call{Kind: KindLLM}, cause)
+	require.ErrorIs(t, err, ErrInvalidCall)
+	require.ErrorIs(t, err, ErrAuditUnavailable)
+}

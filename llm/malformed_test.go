@@ -163,6 +163,15 @@ func TestBadRequestsSendNothing(t *testing.T) {
 	_, err = hc.Do(req)
 	assert.ErrorIs(t, err, llm.ErrUnsupported)
 	assert.Empty(t, srv.Requests())
+	// Every refused attempt is on record, with the caller and the reason.
+	evs := e.rec.all()
+	require.Len(t, evs, 6)
+	for _, ev := range evs {
+		assert.Equal(t, ragguard.Deny, ev.Decision.Effect)
+		require.NotNil(t, ev.Principal)
+		assert.Equal(t, "chat", ev.Operation)
+	}
+	assert.Equal(t, ragguard.CodeInvalidCall, evs[0].Code)
 }
 
 func TestUnknownMembersNeverCarryTextUnmasked(t *testing.T) {

@@ -128,11 +128,11 @@ func (gv *governor) do(req *http.Request, send func(*http.Request) (*http.Respon
 	}
 	body, err := readRequestBody(req, gv.cfg.maxBody)
 	if err != nil {
-		return nil, err
+		return nil, gv.refuseMalformed(req, ep, err)
 	}
 	r, err := parseRequest(ep, req.URL.Path, body)
 	if err != nil {
-		return nil, err
+		return nil, gv.refuseMalformed(req, ep, err)
 	}
 	op, err := gv.g.Begin(req.Context(), &r.call)
 	if err != nil {
@@ -177,6 +177,18 @@ func (gv *governor) refuse(req *http.Request) error {
 		return err
 	}
 	return op.Finish(refusal)
+}
+
+// refuseMalformed audits a request refused before the Guard could see it
+// as a call (a body that cannot be read, parsed or masked): nothing is sent,
+// and the attempt is on record.
+func (gv *governor) refuseMalformed(req *http.Request, ep endpoint, err error) error {
+	op, _ := ep.operation()
+	return gv.g.Refuse(req.Context(), &ragguard.Call{
+		Kind:       ragguard.KindLLM,
+		Operation:  op,
+		Attributes: map[string]any{"path": req.URL.Path, "method": req.Method},
+	}, err)
 }
 
 // answer masks the upstream's response and finishes op (streams finish
