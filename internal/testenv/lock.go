@@ -32,8 +32,7 @@ type holder struct {
 // once would write into each other's schemas. A test may lock the same
 // server more than once.
 func lockServer(t testing.TB, addr string, wait time.Duration) error {
-	sum := sha256.Sum256([]byte(addr))
-	path := filepath.Join(os.TempDir(), "ragguard-testenv-"+hex.EncodeToString(sum[:8])+".lock")
+	path := lockPath(addr)
 
 	holdersMu.Lock()
 	if h := holders[path]; h != nil && h.t == t {
@@ -94,4 +93,10 @@ func holderName(path string) string {
 		return "held by " + h.t.Name() + " in this process"
 	}
 	return "held by another test process"
+}
+
+// lockPath is the machine-wide lock file of the server at addr.
+func lockPath(addr string) string {
+	sum := sha256.Sum256([]byte(addr))
+	return filepath.Join(os.TempDir(), "ragguard-testenv-"+hex.EncodeToString(sum[:8])+".lock")
 }
