@@ -206,6 +206,8 @@ func TestCrashRecovery(t *testing.T) {
 		assert.NotContains(t, stderr.String(), "append:", "child Append failed")
 	}
 
+	require.NotEmpty(t, acked, "no child acknowledged an event: there was nothing to check")
+
 	// A last, clean run recovers what the killed children left and closes.
 	sink, err := openLineSink(filepath.Join(dir, "sink.jsonl"))
 	require.NoError(t, err)
