@@ -1,8 +1,9 @@
 // Command quickstart walks through ragguard's pipeline end to end, offline:
 // a real OIDC issuer on loopback signs a token, ragguard verifies it, and
-// three governed calls show the three outcomes of a policy — allowed,
-// denied, and held for a human approver who then releases it — each written
-// to a signed audit log that is verified at the end.
+// three governed calls show the three outcomes of a policy — allowed (a
+// streamed chat whose prompt and answer are masked), denied, and held for a
+// human approver who then releases it — each written to a signed audit log
+// that is verified at the end.
 //
 //	go run ./examples/quickstart
 package main
@@ -12,6 +13,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +28,10 @@ import (
 	"github.com/ragguard/ragguard/audit"
 	"github.com/ragguard/ragguard/identity"
 	"github.com/ragguard/ragguard/identity/identitytest"
+	"github.com/ragguard/ragguard/internal/testenv/openaiserver"
+	"github.com/ragguard/ragguard/llm"
+	"github.com/ragguard/ragguard/mask"
+	openai "github.com/sashabaranov/go-openai"
 )
 
 //go:embed policy.yaml
@@ -69,8 +75,20 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "authenticated %s (roles %v, tenant %s) with a %s token\n", alice.Subject, alice.Roles, alice.Tenant, alice.AuthMethod)
 	ctx = identity.NewContext(ctx, alice)
 
-	// 2. The Guard: policy, approver, auditor.
-	policy, err := ragguard.ParsePolicy(policyYAML, "yaml", ragguard.WithPolicySource("policy.yaml"))
+	// 2. The Guard: masking engine, policy, approver, auditor.
+	//
+	// The "pii" profile replaces e-mail addresses with keyed pseudonyms
+	// (stable per tenant, so the model can still tell people apart) and
+	// redacts everything else the detectors find.
+	masker, err := mask.New(
+		mask.WithKey([]byte("quickstart-demo-key-use-a-kms-in-production")),
+		mask.WithProfiles(mask.Profile{Name: "pii", Strategies: map[mask.Entity]mask.Strategy{mask.Email: mask.Pseudonym}}),
+	)
+	if err != nil {
+		return err
+	}
+	policy, err := ragguard.ParsePolicy(policyYAML, "yaml", ragguard.WithPolicySource("policy.yaml"),
+		ragguard.WithMaskProfiles(masker.ProfileNames()...))
 	if err != nil {
 		return err
 	}
@@ -110,24 +128,72 @@ func run(ctx context.Context, out io.Writer) error {
 	defer sink.Close()
 	auditLog := ragguard.AuditLog(log)
 	auditor := ragguard.AuditorFunc(func(ctx context.Context, ev *ragguard.AuditEvent) error {
-		fmt.Fprintf(out, "  audit: %s %s %s → %s (rule %q)\n", ev.Kind, ev.Operation, strings.Join(ev.Resources, ","), ev.Code, ev.Decision.Rule)
+		fmt.Fprintf(out, "  audit: %s %s %s → %s (rule %q)", ev.Kind, ev.Operation, strings.Join(ev.Resources, ","), ev.Code, ev.Decision.Rule)
+		for _, f := range ev.Masking {
+			fmt.Fprintf(out, " masked %s×%d at %s", f.Entity, f.Count, f.Location)
+		}
+		fmt.Fprintln(out)
 		return auditLog.Record(ctx, ev)
 	})
-	guard, err := ragguard.New(ragguard.WithPolicy(policy), ragguard.WithApprover(queue), ragguard.WithAuditor(auditor))
+	guard, err := ragguard.New(ragguard.WithPolicy(policy), ragguard.WithApprover(queue), ragguard.WithAuditor(auditor),
+		ragguard.WithMasker(ragguard.MaskEngine(masker)))
 	if err != nil {
 		return err
 	}
 
-	// 3a. Allowed: an analyst may chat with gpt-4o-mini.
-	op, err := guard.Begin(ctx, &ragguard.Call{Kind: ragguard.KindLLM, Operation: "chat", Resources: []string{"gpt-4o-mini"},
-		Inputs: []ragguard.Input{{Location: "messages[0].content", Text: "Summarise last quarter's churn."}}})
+	// 3a. Allowed: an analyst chats with gpt-4o-mini through the governed
+	// go-openai client. The prompt is masked before it leaves the process,
+	// and the streamed answer is masked token by token before the caller
+	// sees it. Offline, a loopback OpenAI-compatible server answers with a
+	// scripted reply split into random chunks, cutting through the values;
+	// with OPENAI_BASE_URL and OPENAI_API_KEY set it relays to that endpoint
+	// instead, still recording what left the process.
+	provider := openaiserver.New(
+		openaiserver.WithChatResponder(openaiserver.Answer("Draft: Dear customer, we wrote to bob.jones@example.org; "+
+			"your card 4111 1111 1111 1111 was never charged.")),
+		openaiserver.WithChunker(openaiserver.ChunkRandom(7, 6)),
+		openaiserver.UpstreamFromEnv(),
+	)
+	defer provider.Close()
+	model := "gpt-4o-mini"
+	if m := os.Getenv("OPENAI_MODEL"); m != "" {
+		model = m
+	}
+	var ai llm.API = llm.NewClient(provider.ClientConfig(), guard) // was: openai.NewClientWithConfig(cfg)
+	prompt := "Draft a reply to alice@example.com about the charge on card 4111 1111 1111 1111."
+	stream, err := ai.CreateChatCompletionStream(ctx, openai.ChatCompletionRequest{
+		Model: model, Stream: true,
+		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: prompt}},
+	})
 	if err != nil {
 		return fmt.Errorf("chat should be allowed: %w", err)
 	}
-	fmt.Fprintf(out, "ALLOWED  chat gpt-4o-mini by rule %s\n", op.Decision().Rule)
-	if err := op.Finish(nil); err != nil {
-		return err
+	var answer strings.Builder
+	for {
+		chunk, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			stream.Close()
+			return fmt.Errorf("chat stream: %w", err)
+		}
+		for _, c := range chunk.Choices {
+			answer.WriteString(c.Delta.Content)
+		}
 	}
+	stream.Close()
+	fmt.Fprintf(out, "ALLOWED  chat %s by rule analysts-chat\n", model)
+	fmt.Fprintf(out, "  prompt:   %s\n", prompt)
+	if reqs := provider.Requests(); len(reqs) > 0 {
+		var sent openai.ChatCompletionRequest
+		if err := json.Unmarshal(reqs[len(reqs)-1].Body, &sent); err == nil && len(sent.Messages) > 0 {
+			fmt.Fprintf(out, "  sent:     %s\n", sent.Messages[0].Content)
+		}
+	}
+	fmt.Fprintf(out, "  answer:   %s\n", answer.String())
+	fmt.Fprintf(out, "  provider saw alice@example.com: %v, saw the card: %v\n",
+		provider.ReceivedContains("alice@example.com"), provider.ReceivedContains("4111 1111 1111 1111"))
 
 	// 3b. Denied: no rule lets analysts delete rows, so the default denies.
 	_, err = guard.Begin(ctx, &ragguard.Call{Kind: ragguard.KindSQL, Operation: "delete", Resources: []string{"patients"}})
@@ -154,7 +220,7 @@ func run(ctx context.Context, out io.Writer) error {
 		}
 	})
 	held := ragguard.WithJustification(ctx, "INC-4711: patient asked for their records")
-	op, err = guard.Begin(held, &ragguard.Call{Kind: ragguard.KindVector, Operation: "search", Resources: []string{"patient-notes"},
+	op, err := guard.Begin(held, &ragguard.Call{Kind: ragguard.KindVector, Operation: "search", Resources: []string{"patient-notes"},
 		Inputs: []ragguard.Input{{Location: "query", Text: "discharge summary"}}})
 	if err != nil {
 		return fmt.Errorf("search should be released by the approver: %w", err)
