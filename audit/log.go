@@ -101,6 +101,15 @@ func NewLog(opts ...Option) (*Log, error) {
 	if len(cfg.sinks) == 0 {
 		return nil, errors.New("audit: NewLog needs at least one WithSink (use Discard for tests)")
 	}
+	if cfg.hasher != nil && len(cfg.hashed) == 0 {
+		return nil, errors.New("audit: NewLog: WithHashedFields names no fields, so nothing would be hashed")
+	}
+	for _, f := range cfg.hashed {
+		if f < FieldSubject || f > FieldApprovers {
+			// An unknown field would silently stay plaintext.
+			return nil, fmt.Errorf("audit: NewLog: WithHashedFields: unknown field %d", int(f))
+		}
+	}
 	if cfg.failOpen && cfg.walDir != "" {
 		// Never resolve a contradiction toward losing events: refuse it.
 		return nil, errors.New("audit: NewLog: WithWAL (fail-closed) and WithFailOpen contradict each other; choose one")

@@ -200,6 +200,16 @@ func TestNewLogRefusesBadConfig(t *testing.T) {
 	assert.ErrorContains(t, err, "origin")
 	_, err = NewLog(WithSigner("k", priv), WithSink(DiscardSink()), WithOrigin("a+b"))
 	assert.ErrorContains(t, err, "origin")
+	// Hashing that would hash nothing is a configuration error, not
+	// plaintext in the log.
+	h, err := NewHasher([]byte("0123456789abcdef0123456789abcdef"))
+	require.NoError(t, err)
+	_, err = NewLog(WithSigner("k", priv), WithSink(DiscardSink()), WithHashedFields(h, FieldEmail, Field(99)))
+	assert.ErrorContains(t, err, "unknown field 99")
+	_, err = NewLog(WithSigner("k", priv), WithSink(DiscardSink()), WithHashedFields(h, Field(0)))
+	assert.ErrorContains(t, err, "unknown field 0")
+	_, err = NewLog(WithSigner("k", priv), WithSink(DiscardSink()), WithHashedFields(h))
+	assert.ErrorContains(t, err, "names no fields")
 	// A fail-closed WAL and fail-open delivery contradict each other: the
 	// Log must not quietly pick the one that drops events.
 	walDir := t.TempDir()

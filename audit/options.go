@@ -246,7 +246,8 @@ func WithSessionStore(s SessionStore) Option {
 }
 
 // WithHashedFields stores the given event fields as keyed HMACs made by h
-// instead of plaintext (see Hasher).
+// instead of plaintext (see Hasher). NewLog refuses an unknown Field, and
+// a call naming no field, rather than leave the values in plaintext.
 func WithHashedFields(h *Hasher, fields ...Field) Option {
 	if h == nil {
 		return optionFunc(func(*config) {})
