@@ -72,15 +72,8 @@ func runVerify(e *env, path string, args []string) int {
 	asJSON := fs.Bool("json", false, "write the result as JSON to stdout")
 	maxHeartbeat := fs.Duration("max-heartbeat", 0, "fail a stream whose checkpoints are further apart than `D` (0: no check)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
-	pos, code, ok := parse(fs, args)
-	if !ok {
+	if code, ok := src.parseArgs(e, fs, args); !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		return usageErr(e, fs, "unexpected argument %q", pos[0])
-	}
-	if err := src.check(); err != nil {
-		return usageErr(e, fs, "%v", err)
 	}
 	if len(keyFiles) == 0 {
 		return usageErr(e, fs, "--trusted-key is required: verification needs the key that vouches for the streams")
@@ -208,23 +201,11 @@ func parseEventID(s string) (uuid.UUID, error) {
 
 func runProve(e *env, path string, args []string) int {
 	fs := newFlags(e, path, "--dir DIR | --pg URL [--origin O] --id EVENT_ID [--out FILE]")
-	var src sourceFlags
-	src.register(fs)
-	idFlag := fs.String("id", "", "the event's `ID` (UUID)")
+	src := registerEventFlags(fs)
 	out := fs.String("out", "-", "write the proof to `FILE` (- for stdout)")
-	pos, code, ok := parse(fs, args)
+	id, code, ok := src.parseArgs(e, fs, args)
 	if !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		return usageErr(e, fs, "unexpected argument %q", pos[0])
-	}
-	if err := src.check(); err != nil {
-		return usageErr(e, fs, "%v", err)
-	}
-	id, err := parseEventID(*idFlag)
-	if err != nil {
-		return usageErr(e, fs, "%v", err)
 	}
 	recs, release, err := src.open(e.ctx)
 	if err != nil {
@@ -329,23 +310,11 @@ type showSession struct {
 
 func runShow(e *env, path string, args []string) int {
 	fs := newFlags(e, path, "--dir DIR | --pg URL [--origin O] --id EVENT_ID [--sessions DIR]")
-	var src sourceFlags
-	src.register(fs)
-	idFlag := fs.String("id", "", "the event's `ID` (UUID)")
+	src := registerEventFlags(fs)
 	sessions := fs.String("sessions", "", "the session store `DIR` (DirSessionStore) holding the event's bodies")
-	pos, code, ok := parse(fs, args)
+	id, code, ok := src.parseArgs(e, fs, args)
 	if !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		return usageErr(e, fs, "unexpected argument %q", pos[0])
-	}
-	if err := src.check(); err != nil {
-		return usageErr(e, fs, "%v", err)
-	}
-	id, err := parseEventID(*idFlag)
-	if err != nil {
-		return usageErr(e, fs, "%v", err)
 	}
 	recs, release, err := src.open(e.ctx)
 	if err != nil {

@@ -173,6 +173,9 @@ func TestUsageErrors(t *testing.T) {
 		"verify-proof no file": {"audit", "verify-proof", "--trusted-key", tl.keyFile},
 		"verify-proof no key":  {"audit", "verify-proof", "p.json"},
 		"show without id":      {"audit", "show", "--dir", tl.dir},
+		"show bad id":          {"audit", "show", "--dir", tl.dir, "--id", "42"},
+		"show stray argument":  {"audit", "show", "--dir", tl.dir, "--id", tl.ids[0].String(), "extra"},
+		"prove no source":      {"audit", "prove", "--id", tl.ids[0].String()},
 		"pg-table without pg":  {"audit", "show", "--dir", tl.dir, "--pg-table", "t", "--id", tl.ids[0].String()},
 	} {
 		code, _, errOut := runCLI(t, args...)

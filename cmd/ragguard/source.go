@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ragguard/ragguard/audit"
@@ -38,6 +39,49 @@ func (s *sourceFlags) check() error {
 		return errors.New("--pg-table needs --pg")
 	}
 	return nil
+}
+
+// parseArgs parses args into fs (on which s is registered), refuses
+// positional arguments and checks the source flags. On failure it returns
+// the exit code to return, and false.
+func (s *sourceFlags) parseArgs(e *env, fs *flag.FlagSet, args []string) (int, bool) {
+	pos, code, ok := parse(fs, args)
+	if !ok {
+		return code, false
+	}
+	if len(pos) > 0 {
+		return usageErr(e, fs, "unexpected argument %q", pos[0]), false
+	}
+	if err := s.check(); err != nil {
+		return usageErr(e, fs, "%v", err), false
+	}
+	return 0, true
+}
+
+// eventFlags are the flags of a command about one event of a source:
+// the source and --id.
+type eventFlags struct {
+	sourceFlags
+	id *string
+}
+
+func registerEventFlags(fs *flag.FlagSet) *eventFlags {
+	f := &eventFlags{}
+	f.register(fs)
+	f.id = fs.String("id", "", "the event's `ID` (UUID)")
+	return f
+}
+
+// parseArgs is sourceFlags.parseArgs plus a valid --id.
+func (f *eventFlags) parseArgs(e *env, fs *flag.FlagSet, args []string) (uuid.UUID, int, bool) {
+	if code, ok := f.sourceFlags.parseArgs(e, fs, args); !ok {
+		return uuid.UUID{}, code, false
+	}
+	id, err := parseEventID(*f.id)
+	if err != nil {
+		return uuid.UUID{}, usageErr(e, fs, "%v", err), false
+	}
+	return id, 0, true
 }
 
 // open returns the records, stream after stream, and a function to release
