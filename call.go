@@ -53,6 +53,10 @@ type Call struct {
 	// call.attributes, e.g. "statement_class", "limit", "stream".
 	// Values must be bool, int, int64, float64, string or []string.
 	Attributes map[string]any
+	// System names the provider or database per OpenTelemetry's semantic
+	// conventions: "openai" (gen_ai.provider.name), "qdrant" or
+	// "postgresql" (db.system.name).
+	System string
 	// SpanName overrides the OpenTelemetry span name (e.g. "chat gpt-4o").
 	SpanName string
 }

@@ -34,8 +34,7 @@ type Guard struct {
 	masker   Masker
 	now      func() time.Time
 	tracer   trace.Tracer
-	calls    metric.Int64Counter
-	waits    metric.Float64Histogram
+	metrics  *instruments
 }
 
 // Option configures New.
@@ -158,12 +157,7 @@ func New(opts ...Option) (*Guard, error) {
 	if c.mp == nil {
 		c.mp = otel.GetMeterProvider()
 	}
-	meter := c.mp.Meter(instrumentationName)
-	calls, err := meter.Int64Counter("ragguard.calls", metric.WithDescription("Governed calls by kind, decision and outcome."))
-	if err != nil {
-		return nil, err
-	}
-	waits, err := meter.Float64Histogram("ragguard.approval.wait", metric.WithUnit("s"), metric.WithDescription("Time governed calls waited for an approver."))
+	metrics, err := newInstruments(c.mp)
 	if err != nil {
 		return nil, err
 	}
@@ -174,8 +168,7 @@ func New(opts ...Option) (*Guard, error) {
 		masker:   c.masker,
 		now:      c.now,
 		tracer:   c.tp.Tracer(instrumentationName),
-		calls:    calls,
-		waits:    waits,
+		metrics:  metrics,
 	}, nil
 }
 
@@ -203,7 +196,7 @@ func (g *Guard) Begin(ctx context.Context, c *Call) (*Op, error) {
 		}
 	}
 	ctx, span := g.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attribute.String("ragguard.kind", string(c.Kind)), attribute.String("ragguard.operation", c.Operation)))
+		trace.WithAttributes(append(semconvAttributes(c), attribute.String("ragguard.kind", string(c.Kind)))...))
 	op := &Op{g: g, ctx: ctx, call: c, span: span, start: start, masker: noMasking{}}
 
 	p, ok := identity.FromContext(ctx)
@@ -330,7 +323,7 @@ func (g *Guard) approve(ctx context.Context, op *Op, d Decision) error {
 	dec, err := g.approver.Approve(wctx, &req)
 	wait := g.now().Sub(now)
 	op.receipt.Wait = wait
-	g.waits.Record(ctx, wait.Seconds())
+	g.metrics.waits.Record(ctx, wait.Seconds())
 	op.span.SetAttributes(attribute.Float64("ragguard.approval.wait_s", wait.Seconds()), attribute.String("ragguard.approval.request_id", req.ID))
 	if err != nil {
 		switch {
@@ -409,15 +402,6 @@ func (op *Op) summary() string {
 		fmt.Fprintf(&b, "\n%s: %s", in.Location, t)
 	}
 	return b.String()
-}
-
-// recordCall counts a finished call in the ragguard.calls metric.
-func (g *Guard) recordCall(ctx context.Context, op *Op, code Code) {
-	g.calls.Add(ctx, 1, metric.WithAttributes(
-		attribute.String("ragguard.kind", string(op.call.Kind)),
-		attribute.String("ragguard.decision", string(op.decision.Effect)),
-		attribute.String("ragguard.outcome", code.String()),
-	))
 }
 
 func setSpanError(span trace.Span, err error) {

@@ -238,7 +238,7 @@ func (op *Op) audit(code Code, callErr error) error {
 		err = fmt.Errorf("%w: %w", ErrAuditUnavailable, err)
 		code = CodeAuditUnavailable
 	}
-	g.recordCall(op.ctx, op, code)
+	g.metrics.record(op.ctx, op, code, ev.Latency, ev.Usage)
 	switch {
 	case err != nil:
 		setSpanError(op.span, err)

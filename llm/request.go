@@ -401,6 +401,7 @@ func parseRequest(ep endpoint, urlPath string, body []byte) (*request, error) {
 	r.call = ragguard.Call{
 		Kind:       ragguard.KindLLM,
 		Operation:  op,
+		System:     "openai",
 		Attributes: attrs,
 		SpanName:   strings.TrimSpace(genAI + " " + model),
 	}
