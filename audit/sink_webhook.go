@@ -340,7 +340,8 @@ func verifyWebhook(r *http.Request, header string, check func(ts, sig string, bo
 // Sink (a FileSink or PostgresSink of a central collector, say), answering
 //
 //   - 204 when the sink stored them (redeliveries included),
-//   - 401 when the signature, timestamp or body is refused,
+//   - 401 when the signature, timestamp or body is refused (the body does
+//     not say which: the sender is not authenticated),
 //   - 405 for methods other than POST,
 //   - 409 with {"origin":…,"seq":…} when the sink reports a conflict,
 //   - 503 for other sink errors, so that the sender retries.
@@ -389,7 +390,8 @@ func (h *WebhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	recs, err := h.verify(r)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusUnauthorized)
+		// The sender is not authenticated yet: tell it no more than that.
+		http.Error(w, ErrWebhookSignature.Error(), http.StatusUnauthorized)
 		return
 	}
 	err = h.sink.Write(r.Context(), recs)

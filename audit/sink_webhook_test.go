@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -304,6 +305,22 @@ func TestWebhookReceiverIntoFileSink(t *testing.T) {
 	require.Error(t, err)
 	_, err = audit.NewWebhookReceiver(webhookSecret, nil)
 	require.Error(t, err)
+}
+
+// An unauthenticated sender learns that it was refused, not which check
+// refused it.
+func TestWebhookReceiverRefusalSaysNoMore(t *testing.T) {
+	recv, err := audit.NewWebhookReceiver(webhookSecret, audittest.NewRecorder())
+	require.NoError(t, err)
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+	s, err := audit.NewWebhookSink(srv.URL, []byte("another-secret-of-enough-length"), fastRetry())
+	require.NoError(t, err)
+	err = s.Write(t.Context(), audittest.Stream("o", 0, 1))
+	var we *audit.WebhookError
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, http.StatusUnauthorized, we.StatusCode)
+	assert.Equal(t, audit.ErrWebhookSignature.Error(), strings.TrimSpace(we.Body))
 }
 
 func TestWebhookReceiverAsksForRetryWhenSinkFails(t *testing.T) {
