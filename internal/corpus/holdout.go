@@ -30,8 +30,8 @@ var holdoutMentions = map[string][]string{
 		"pode me ligar no {{phone_br}}", "segue meu CPF {{cpf}} e o CNPJ da empresa {{cnpj}}", "e-mail: {{email}}",
 		"chave PIX é o meu e-mail {{email}}",
 	},
-	"es": {"llámame al {{phone}}", "mi NIE: {{nie}}, cuenta {{iban}}", "escríbeme a {{email}}"},
-	"it": {"chiamatemi al {{phone}}", "C.F. {{cf}}", "IBAN per il rimborso: {{iban}}", "scrivete a {{email}}"},
+	"es":    {"llámame al {{phone}}", "mi NIE: {{nie}}, cuenta {{iban}}", "escríbeme a {{email}}"},
+	"it":    {"chiamatemi al {{phone}}", "C.F. {{cf}}", "IBAN per il rimborso: {{iban}}", "scrivete a {{email}}"},
 	"en-IN": {"pls call {{phone_in}}", "Aadhaar {{aadhaar}} PAN {{pan}}", "GST no {{gstin}}", "mail id {{email}}"},
 }
 
