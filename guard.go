@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel"
@@ -397,7 +398,12 @@ func (op *Op) summary() string {
 	for _, in := range op.inputs {
 		t := in.Text
 		if len(t) > 200 {
-			t = t[:200] + "…"
+			// Cut on a rune boundary: the summary is stored and shown as text.
+			cut := 200
+			for cut > 0 && !utf8.RuneStart(t[cut]) {
+				cut--
+			}
+			t = t[:cut] + "…"
 		}
 		fmt.Fprintf(&b, "\n%s: %s", in.Location, t)
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -310,6 +311,24 @@ rules:
 	require.ErrorIs(t, err, approval.ErrNotEligible)
 	require.Len(t, rec.all(), 1, "the refusal is audited")
 	assert.Equal(t, CodeApprovalDenied, rec.all()[0].Code)
+}
+
+// The approver's summary of a long input is cut on a rune boundary, so it
+// stays valid text wherever it is stored or shown.
+func TestGuardApprovalSummaryIsValidUTF8(t *testing.T) {
+	var summary string
+	capture := approval.ApproverFunc(func(ctx context.Context, req *approval.Request) (approval.Decision, error) {
+		summary = req.Summary
+		return approval.Decision{RequestID: req.ID, CallHash: req.CallHash, Verdict: approval.Denied}, nil
+	})
+	g, _ := newTestGuard(t, capture)
+	text := strings.Repeat("a", 199) + strings.Repeat("é", 10) // 'é' straddles byte 200
+	_, err := g.Begin(alice(), &Call{Kind: KindSQL, Operation: "select", Resources: []string{"patients"},
+		Inputs: []Input{{Location: "query", Text: text}}})
+	require.ErrorIs(t, err, ErrApprovalDenied)
+	require.NotEmpty(t, summary)
+	assert.True(t, utf8.ValidString(summary), "summary %q", summary)
+	assert.Contains(t, summary, strings.Repeat("a", 199)+"…")
 }
 
 func TestGuardQuorumEnforced(t *testing.T) {
