@@ -27,7 +27,7 @@ TESTENV_DIR ?= $(CURDIR)/.testenv
 # Exports the addresses written by scripts/testenv-up, when it has run.
 WITH_ENV = if [ -f '$(TESTENV_DIR)/env' ]; then . '$(TESTENV_DIR)/env'; fi;
 
-.PHONY: test check fmt fmt-check vet quickstart fuzz test-go bench testenv-up testenv-down
+.PHONY: bench-mask test check fmt fmt-check vet quickstart fuzz test-go bench testenv-up testenv-down
 
 ## test: services up, check, services down (also on failure or interrupt,
 ## keeping the failure's exit code).
@@ -73,6 +73,13 @@ test-go:
 # Benchmarks that need a service skip unless it is up (make testenv-up).
 bench:
 	$(WITH_ENV) $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) $(PKGS)
+
+## bench-mask: the masking engine against hoophq/alcatraz on the generated
+## corpus, side by side in one run, then precision/recall/F2 for both. It is
+## a module of its own so the SDK never depends on alcatraz.
+bench-mask:
+	cd internal/maskbench && $(GO) test -run='^$$' -bench=. -benchmem -benchtime=1s -count=3 .
+	cd internal/maskbench && $(GO) run ./cmd/eval -n 3000
 
 testenv-up:
 	@RAGGUARD_TESTENV_DIR='$(TESTENV_DIR)' scripts/testenv-up
