@@ -3,6 +3,7 @@ package ragguard
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -72,8 +73,14 @@ func (c *Call) validate() error {
 		return fmt.Errorf("%w: unknown %s operation %q", ErrInvalidCall, c.Kind, c.Operation)
 	}
 	for k, v := range c.Attributes {
-		switch v.(type) {
-		case bool, int, int64, float64, string, []string:
+		switch v := v.(type) {
+		case bool, int, int64, string, []string:
+		case float64:
+			// JSON has no NaN or infinity: the call's hash (which binds an
+			// approval to it) must be able to encode every attribute.
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("%w: attribute %q is %v, not a finite number", ErrInvalidCall, k, v)
+			}
 		default:
 			return fmt.Errorf("%w: attribute %q has unsupported type %T", ErrInvalidCall, k, v)
 		}

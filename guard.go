@@ -384,8 +384,10 @@ func (op *Op) hash() string {
 		At map[string]any `json:"a"`
 	}{op.principal.ID(), op.call.Kind, op.call.Operation, op.call.Resources, ins, op.call.Attributes})
 	if err != nil {
-		// Attributes are validated to be JSON-safe; keep the hash total anyway.
-		b = fmt.Appendf(nil, "%v", err)
+		// Call.validate admits only JSON-encodable attributes. Should one
+		// slip through anyway, the hash must still differ per call: use a
+		// fresh random value, which no decision for another call matches.
+		b = []byte(uuid.NewString())
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -190,7 +191,9 @@ func TestGuardDeniesByDefault(t *testing.T) {
 func TestGuardInvalidCall(t *testing.T) {
 	g, _ := newTestGuard(t, approval.AllowAll())
 	for _, c := range []*Call{nil, {Kind: "graph", Operation: "x"}, {Kind: KindLLM, Operation: "select"},
-		{Kind: KindLLM, Operation: "chat", Attributes: map[string]any{"x": struct{}{}}}} {
+		{Kind: KindLLM, Operation: "chat", Attributes: map[string]any{"x": struct{}{}}},
+		{Kind: KindLLM, Operation: "chat", Attributes: map[string]any{"temperature": math.NaN()}},
+		{Kind: KindLLM, Operation: "chat", Attributes: map[string]any{"max": math.Inf(1)}}} {
 		_, err := g.Begin(alice(), c)
 		require.ErrorIs(t, err, ErrInvalidCall)
 	}
