@@ -52,7 +52,7 @@ type Call struct {
 	Inputs []Input
 	// Attributes are adapter facts that CEL conditions can read as
 	// call.attributes, e.g. "statement_class", "limit", "stream".
-	// Values must be bool, int, int64, float64, string or []string.
+	// Values must be bool, int, int64, finite float64, string or []string.
 	Attributes map[string]any
 	// System names the provider or database per OpenTelemetry's semantic
 	// conventions: "openai" (gen_ai.provider.name), "qdrant" or
