@@ -26,14 +26,16 @@
 //     (Ed25519, ECDSA or RSA; a KMS key works), under a key id so keys can
 //     rotate.
 //   - Events are the leaves of an RFC 6962 Merkle tree
-//     (golang.org/x/mod/sumdb/tlog), together with the Seq 0 record.
+//     (golang.org/x/mod/sumdb/tlog), together with the Seq 0 record and
+//     the gap records.
 //   - Checkpoints, every N events or every interval while events arrive, as
 //     a heartbeat when idle, and once more on Close, sign the tree head as a
 //     C2SP signed note (golang.org/x/mod/sumdb/note) with the stream key.
 //     Besides origin, size and root hash, a checkpoint signs its own seq
 //     (so it cannot be replayed elsewhere), the time, the number of events
 //     the stream dropped, the tree's frontier, and — on Close — "final".
-//   - Gap records report events a fail-open log dropped.
+//   - Gap records report events a fail-open log dropped; as leaves, what
+//     they report is signed by the next checkpoint.
 //
 // Record documents the exact bytes of each type; the sinks in this package
 // (files, Postgres, OpenTelemetry logs, webhooks, slog) store Records as

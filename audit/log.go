@@ -386,7 +386,11 @@ func (l *Log) gapItems(items []item) []item {
 	g.Reason, g.FromSeq, g.ToSeq = GapDropped, l.seq, l.seq
 	l.unrep = Gap{}
 	l.seq++
-	return append(items, item{rec: GapRecord(l.origin, g)})
+	// A leaf like an event, so the next checkpoint signs what it reports.
+	rec := GapRecord(l.origin, g)
+	h := tlog.RecordHash(rec.Data)
+	l.tree.add(h)
+	return append(items, item{rec: rec, leaf: true, hash: h})
 }
 
 // checkpointItem signs a checkpoint of the current tree. Caller holds mu.

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -432,7 +433,7 @@ func TestFailOpenDropsAndGap(t *testing.T) {
 	assert.EqualValues(t, dropped, l.Stats().Dropped)
 	close(release)
 	require.Eventually(t, func() bool { return l.Stats().Backlog == 0 }, 10*time.Second, time.Millisecond)
-	_, err := l.Append(context.Background(), testEvent(0), nil) // room again: the gap goes out first
+	after, err := l.Append(context.Background(), testEvent(0), nil) // room again: the gap goes out first
 	require.NoError(t, err)
 	require.NoError(t, l.Close())
 	recs := mem.records()
@@ -449,6 +450,31 @@ func TestFailOpenDropsAndGap(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, dropped, res.Streams[0].Dropped)
 	assert.EqualValues(t, 101-dropped, res.Events)
+
+	// An event after a gap is proven at its leaf, the gap counted.
+	proof, err := Prove(Records(recs), after.ID)
+	require.NoError(t, err)
+	assert.Equal(t, after.LeafIndex, proof.LeafIndex)
+	_, err = VerifyProof(proof, pub)
+	require.NoError(t, err)
+
+	// What a gap reports is signed like an event: moving its time window
+	// (the drop count unchanged) breaks the next checkpoint.
+	for i, r := range recs {
+		if r.Type != TypeGap {
+			continue
+		}
+		g, err := ParseGap(r.Data)
+		require.NoError(t, err)
+		g.Since = g.Since.Add(-time.Hour)
+		forged := slices.Clone(recs)
+		forged[i].Data = g.Encode()
+		_, err = Verify(context.Background(), Records(forged), WithTrustedKey("k1", pub))
+		var ve *VerifyError
+		require.ErrorAs(t, err, &ve, "a forged gap record verified")
+		assert.Contains(t, ve.Reason, "checkpoint")
+		break
+	}
 }
 
 // An unclosed stream left in the WAL is redelivered and sealed by the next

@@ -63,7 +63,7 @@ func Prove(records iter.Seq2[Record, error], id uuid.UUID) (*InclusionProof, err
 				streams[pe.Range.Origin] = s
 			}
 			for _, h := range pe.Range.Hashes {
-				if h.Type == TypeStreamKey || h.Type == TypeEvent {
+				if h.Type.leaf() {
 					s.leaves = append(s.leaves, h.Hash)
 				}
 			}
@@ -105,6 +105,10 @@ func Prove(records iter.Seq2[Record, error], id uuid.UUID) (*InclusionProof, err
 				}
 			}
 			s.leaves = append(s.leaves, tlog.RecordHash(r.Data))
+		case TypeGap:
+			if !kept {
+				s.leaves = append(s.leaves, tlog.RecordHash(r.Data))
+			}
 		case TypeCheckpoint:
 			if found == nil || s != fs {
 				continue

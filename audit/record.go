@@ -23,6 +23,12 @@ const (
 	TypeGap RecordType = "gap"
 )
 
+// leaf reports whether records of type t are leaves of the stream's Merkle
+// tree.
+func (t RecordType) leaf() bool {
+	return t == TypeStreamKey || t == TypeEvent || t == TypeGap
+}
+
 // Record is one entry of an audit stream as sinks store it. Data holds the
 // record's canonical bytes, produced once by the Log; sinks and verifiers
 // store and hash these bytes as they are and never re-serialise them.
@@ -39,10 +45,10 @@ const (
 //     closing checkpoint, "final" (see ParseCheckpoint).
 //   - TypeGap: RFC 8785 JSON of a Gap.
 //
-// The stream's Merkle tree (RFC 6962) has one leaf per TypeStreamKey and
-// TypeEvent record, in Seq order, hashed with tlog.RecordHash(Data).
-// Checkpoints and gaps are not leaves: checkpoints sign the tree, and gaps
-// stand in for records that are not there.
+// The stream's Merkle tree (RFC 6962) has one leaf per TypeStreamKey,
+// TypeEvent and TypeGap record, in Seq order, hashed with
+// tlog.RecordHash(Data), so checkpoints sign what gaps report as much as the
+// events. Checkpoints are not leaves: they sign the tree.
 type Record struct {
 	Origin string     `json:"origin"` // the stream's origin name, unique per process run
 	Seq    uint64     `json:"seq"`    // position in the stream, gap-free, from 0

@@ -247,6 +247,7 @@ func (v *verifier) pruned(p PrunedRange) error {
 		case TypeCheckpoint:
 			st.kept[seq] = keptCheck{hash: h.Hash, size: st.tree.size, root: st.tree.root()}
 		case TypeGap:
+			st.tree.add(h.Hash)
 			st.kept[seq] = keptCheck{hash: h.Hash}
 		default:
 			return v.fail(p.Origin, seq, "pruned record of unknown type %q", h.Type)
@@ -309,6 +310,7 @@ func (v *verifier) record(r Record) error {
 		if g.FromSeq != r.Seq || g.ToSeq != r.Seq {
 			return v.fail(r.Origin, r.Seq, "gap record claims seqs %d..%d", g.FromSeq, g.ToSeq)
 		}
+		st.tree.add(tlog.RecordHash(r.Data))
 		st.gapDrops += g.Dropped
 		st.res.Gaps++
 		st.res.Dropped += g.Dropped

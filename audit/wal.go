@@ -310,7 +310,7 @@ func (rs *recoveredStream) readSegment(path string, first bool) error {
 			return nil
 		}
 		rec := Record{Origin: rs.origin, Seq: seq, Type: typ, Data: slices.Clone(p[9:])}
-		if typ == TypeStreamKey || typ == TypeEvent {
+		if typ.leaf() {
 			rs.tree.add(tlog.RecordHash(rec.Data))
 		}
 		rs.records = append(rs.records, rec)
