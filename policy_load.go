@@ -26,6 +26,7 @@ type PolicyError struct {
 	Msg   string
 }
 
+// Error names the file, rule and field at fault, and what is wrong.
 func (e *PolicyError) Error() string {
 	var b strings.Builder
 	if e.File != "" {

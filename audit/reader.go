@@ -39,6 +39,7 @@ type LineError struct {
 	Err  error  // what is wrong, for malformed lines
 }
 
+// Error describes the bad line: file, line number and what is wrong.
 func (e *LineError) Error() string {
 	if e.Torn {
 		return fmt.Sprintf("%s:%d: torn last line (incomplete write)", e.File, e.Line)
@@ -86,6 +87,7 @@ type PrunedRange struct {
 // ErrPruned.
 type PrunedError struct{ Range PrunedRange }
 
+// Error names the pruned range.
 func (e *PrunedError) Error() string {
 	r := e.Range
 	return fmt.Sprintf("audit: %s: records %d..%d pruned by retention (%s) at %s", r.Origin, r.First, r.Last,

@@ -30,6 +30,7 @@ type ConflictError struct {
 	Sink   string // which sink detected it, e.g. "file", "postgres"
 }
 
+// Error names the conflicting record and the sink that holds other bytes.
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("audit: %s sink: record %s/%d is already stored with different bytes", e.Sink, e.Origin, e.Seq)
 }

@@ -31,6 +31,7 @@ type MultiError struct {
 	Errs      []error
 }
 
+// Error says how many sinks stored the records and why the others did not.
 func (e *MultiError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "audit: %d of %d sinks stored the records, %d required", e.Succeeded, len(e.Errs), e.Required)

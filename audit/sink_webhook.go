@@ -65,6 +65,7 @@ type WebhookError struct {
 	Err        error // the network error, when StatusCode is 0
 }
 
+// Error gives the attempts and the last status or network error.
 func (e *WebhookError) Error() string {
 	if e.StatusCode == 0 {
 		return fmt.Sprintf("audit: webhook sink: %d attempt(s): %v", e.Attempts, e.Err)

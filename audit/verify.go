@@ -24,6 +24,7 @@ type VerifyError struct {
 	Reason string
 }
 
+// Error names the first bad record and the reason.
 func (e *VerifyError) Error() string {
 	return fmt.Sprintf("audit: verification failed at %s seq %d: %s", e.Origin, e.Seq, e.Reason)
 }
