@@ -181,13 +181,15 @@ func (g *Guard) Policy() *Policy { return g.policy }
 // call, and masks the call's inputs. On success the adapter sends
 // Op.Inputs (never the originals), masks results through the Op, and ends
 // with Op.Finish exactly once. On refusal Begin writes the audit event itself
-// and returns an error wrapping ErrUnauthenticated, ErrPermissionDenied,
-// ErrApprovalDenied, ErrApprovalTimeout, ErrAuditUnavailable or the
-// context's error; nothing may be sent upstream then.
+// and returns an error wrapping ErrInvalidCall, ErrUnauthenticated,
+// ErrPermissionDenied, ErrApprovalDenied, ErrApprovalTimeout,
+// ErrAuditUnavailable or the context's error; nothing may be sent upstream
+// then.
 func (g *Guard) Begin(ctx context.Context, c *Call) (*Op, error) {
 	start := g.now()
 	if err := c.validate(); err != nil {
-		return nil, err
+		// A malformed call is a refused call: it is audited like one.
+		return nil, g.Refuse(ctx, c, err)
 	}
 	name := c.SpanName
 	if name == "" {

@@ -189,13 +189,21 @@ func TestGuardDeniesByDefault(t *testing.T) {
 }
 
 func TestGuardInvalidCall(t *testing.T) {
-	g, _ := newTestGuard(t, approval.AllowAll())
+	g, rec := newTestGuard(t, approval.AllowAll())
 	for _, c := range []*Call{nil, {Kind: "graph", Operation: "x"}, {Kind: KindLLM, Operation: "select"},
 		{Kind: KindLLM, Operation: "chat", Attributes: map[string]any{"x": struct{}{}}},
 		{Kind: KindLLM, Operation: "chat", Attributes: map[string]any{"temperature": math.NaN()}},
 		{Kind: KindLLM, Operation: "chat", Attributes: map[string]any{"max": math.Inf(1)}}} {
 		_, err := g.Begin(alice(), c)
 		require.ErrorIs(t, err, ErrInvalidCall)
+	}
+	// Each refusal is audited, with who asked.
+	evs := rec.all()
+	require.Len(t, evs, 6)
+	for _, ev := range evs {
+		assert.Equal(t, CodeInvalidCall, ev.Code)
+		require.NotNil(t, ev.Principal)
+		assert.Equal(t, "alice", ev.Principal.Subject)
 	}
 }
 
