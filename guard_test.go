@@ -453,7 +453,9 @@ func TestGuardObserveModeLetsThrough(t *testing.T) {
 	op, err = g.Begin(alice(), &Call{Kind: KindSQL, Operation: "ddl"})
 	require.NoError(t, err)
 	require.NoError(t, op.Finish(nil))
-	ev := rec.all()[0]
+	require.Len(t, rec.all(), 2, "the invalid call is audited too")
+	assert.Equal(t, CodeInvalidCall, rec.all()[0].Code)
+	ev := rec.all()[1]
 	assert.True(t, ev.Decision.Observed)
 	assert.Equal(t, Deny, ev.Decision.Effect)
 	assert.Equal(t, "deny-all", ev.Decision.Rule)
