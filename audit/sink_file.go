@@ -392,7 +392,15 @@ func (s *FileSink) origin(name string) (*fileOrigin, error) {
 		s.window.add(recent)
 	}
 	if !o.has {
-		pruned, _ := readManifest(filepath.Join(o.dir, fsManifestName))
+		// Torn or malformed lines leave the ranges that parsed, which is all
+		// a verifier will trust either; but a manifest that cannot be read
+		// at all would make the origin look empty, and records of its pruned
+		// ranges could be stored again unchecked.
+		pruned, err := readManifest(filepath.Join(o.dir, fsManifestName))
+		var le *LineError
+		if err != nil && !errors.As(err, &le) {
+			return nil, fmt.Errorf("audit: file sink: %w", err)
+		}
 		for _, p := range pruned {
 			if !o.has || p.Last > o.last {
 				o.has, o.last = true, p.Last

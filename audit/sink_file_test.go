@@ -504,3 +504,18 @@ func TestFileSinkBoundsOpenSegments(t *testing.T) {
 	require.Empty(t, errs)
 	assert.Len(t, all, origins*2+3)
 }
+
+// A prune manifest that cannot be read fails the write: the origin must not
+// look empty, or records of its pruned ranges would be stored again
+// unchecked.
+func TestFileSinkUnreadableManifestFailsClosed(t *testing.T) {
+	dir := t.TempDir()
+	// A directory where the manifest file should be: reading it fails.
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "o", "pruned.jsonl"), 0o750))
+	s, err := audit.NewFileSink(dir)
+	require.NoError(t, err)
+	defer s.Close()
+	err = s.Write(t.Context(), audittest.Stream("o", 5, 1))
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "pruned.jsonl")
+}
