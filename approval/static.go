@@ -40,7 +40,8 @@ func (s static) Approve(ctx context.Context, req *Request) (Decision, error) {
 // it. Checked refuses an invalid request without calling a; and it turns a
 // decision that does not bind the request (ErrMismatch), whose verdict is not
 // final (ErrInvalidDecision), or that counts an approving vote by the
-// requester (ErrSelfApproval) into an error. Errors from a pass through
+// requester (ErrSelfApproval) or by someone outside ApproverGroups
+// (ErrNotEligible) into an error. Errors from a pass through
 // unchanged. Checked(nil) denies everything with ErrInvalidDecision.
 //
 // Use it around approvers written by others, such as an ApproverFunc that
