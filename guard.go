@@ -323,7 +323,13 @@ func (g *Guard) approve(ctx context.Context, op *Op, d Decision) error {
 	op.receipt = &ApprovalReceipt{Request: req}
 	wctx, cancel := context.WithDeadline(ctx, expires)
 	defer cancel()
-	dec, err := g.approver.Approve(wctx, &req)
+	// The approver gets a copy: whatever it does to it cannot change the
+	// request its decision is checked against, nor the audited receipt.
+	ask := req
+	ask.Requester = partyOf(p)
+	ask.Resources = slices.Clone(req.Resources)
+	ask.ApproverGroups = slices.Clone(req.ApproverGroups)
+	dec, err := g.approver.Approve(wctx, &ask)
 	wait := g.now().Sub(now)
 	op.receipt.Wait = wait
 	g.metrics.waits.Record(ctx, wait.Seconds())

@@ -342,6 +342,50 @@ func TestGuardApprovalSummaryIsValidUTF8(t *testing.T) {
 	assert.Contains(t, summary, strings.Repeat("a", 199)+"…")
 }
 
+// An approver that rewrites the request it was given cannot make its
+// decision fit: the Guard checks the decision against its own copy.
+func TestGuardIgnoresApproverChangesToRequest(t *testing.T) {
+	p, err := ParsePolicy([]byte(`
+roles: [analyst]
+rules:
+  - name: hold-sql-security
+    roles: [analyst]
+    kinds: [sql]
+    effect: require_approval
+    approval: {groups: [security], timeout: 5s}
+`), "yaml")
+	require.NoError(t, err)
+	outsider := approval.Vote{Approver: approval.Party{Subject: "mallory", Groups: []string{"marketing"}}, Verdict: approval.Approved}
+	for name, tc := range map[string]struct {
+		rewrite func(*approval.Request)
+		want    error
+	}{
+		"drops the approver groups": {func(r *approval.Request) { r.ApproverGroups = nil }, approval.ErrNotEligible},
+		"empties the groups in place": {func(r *approval.Request) {
+			for i := range r.ApproverGroups {
+				r.ApproverGroups[i] = "marketing"
+			}
+		}, approval.ErrNotEligible},
+		"swaps the call hash": {func(r *approval.Request) { r.CallHash = strings.Repeat("0", 64) }, approval.ErrMismatch},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rewriter := approval.ApproverFunc(func(ctx context.Context, req *approval.Request) (approval.Decision, error) {
+				tc.rewrite(req)
+				return approval.Decision{RequestID: req.ID, CallHash: req.CallHash, Verdict: approval.Approved,
+					Votes: []approval.Vote{outsider}}, nil
+			})
+			rec := &recordingAuditor{}
+			g, err := New(WithPolicy(p), WithAuditor(rec), WithApprover(rewriter))
+			require.NoError(t, err)
+			_, err = g.Begin(alice(), &Call{Kind: KindSQL, Operation: "select", Resources: []string{"patients"}})
+			require.ErrorIs(t, err, ErrApprovalDenied)
+			require.ErrorIs(t, err, tc.want)
+			require.Len(t, rec.all(), 1)
+			assert.Equal(t, []string{"security"}, rec.all()[0].Approval.Request.ApproverGroups, "the audited request is the Guard's")
+		})
+	}
+}
+
 func TestGuardQuorumEnforced(t *testing.T) {
 	one := approval.ApproverFunc(func(ctx context.Context, req *approval.Request) (approval.Decision, error) {
 		v := approval.Vote{Approver: approval.Party{Subject: "carol"}, Verdict: approval.Approved}
