@@ -54,7 +54,9 @@ func Checked(a Approver) Approver {
 		if a == nil {
 			return Decision{}, fmt.Errorf("%w: no approver", ErrInvalidDecision)
 		}
-		d, err := a.Approve(ctx, req)
+		// a gets a copy, so it cannot rewrite the request to fit its answer.
+		ask := req.clone()
+		d, err := a.Approve(ctx, &ask)
 		if err != nil {
 			return Decision{}, err
 		}

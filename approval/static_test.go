@@ -199,6 +199,13 @@ func TestChecked(t *testing.T) {
 		{"error passes through", func(*approval.Request) (approval.Decision, error) {
 			return bound(approval.Approved), boom
 		}, boom, ""},
+		{"rewrites the request to fit its decision", func(r *approval.Request) (approval.Decision, error) {
+			r.ApproverGroups[0] = "marketing"
+			r.ApproverGroups = append(r.ApproverGroups, "sales")
+			d := bound(approval.Approved)
+			d.Votes = []approval.Vote{{Approver: approvaltest.Outsider, Verdict: approval.Approved}}
+			return d, nil
+		}, approval.ErrNotEligible, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -216,6 +223,7 @@ func TestChecked(t *testing.T) {
 			assert.Equal(t, c.want, d.Verdict)
 		})
 	}
+	assert.Equal(t, []string{"security"}, req.ApproverGroups, "the wrapped approver changed the caller's request")
 }
 
 func TestCheckedInvalidRequestSkipsApprover(t *testing.T) {
