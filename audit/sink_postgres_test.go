@@ -182,21 +182,7 @@ func BenchmarkPostgresSinkWrite(b *testing.B) {
 	s, err := audit.NewPostgresSink(pool)
 	require.NoError(b, err)
 	require.NoError(b, s.Migrate(b.Context()))
-	const batch = 64
-	recs := benchRecords("bench", 0, batch)
-	b.SetBytes(recordBytes(recs))
-	b.ReportAllocs()
-	seq := uint64(0)
-	for b.Loop() {
-		for i := range recs {
-			recs[i].Seq = seq
-			seq++
-		}
-		if err := s.Write(b.Context(), recs); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "records/s")
+	benchSinkWrite(b, s)
 }
 
 func TestPostgresSinkHonoursDeadlineWhenBlocked(t *testing.T) {
