@@ -49,12 +49,16 @@
 // the principal there with identity.NewContext or the identity middleware),
 // applies the policy, waits for an approver when the policy holds the call,
 // and masks the inputs. The transport writes the masked texts back in place
-// and sends the re-encoded body — never the caller's bytes, so duplicate or
-// case-variant members, which a parser upstream might read differently from
-// the transport, cannot smuggle an unmasked text — with Content-Length
-// fixed. A
-// denied, unauthenticated or refused call sends nothing: RoundTrip returns
-// an error wrapping ragguard.ErrPermissionDenied, ErrUnauthenticated,
+// and sends the body with Content-Length fixed. When its reading of the
+// body was exact — no object repeats a member name, no member name was
+// matched by case only, every string read as written (valid UTF-8, no lone
+// surrogate) — the body sent is the caller's bytes with only the changed
+// strings replaced, which means to any parser exactly what the transport
+// read. Otherwise it sends the re-encoded body, so duplicate or
+// case-variant members, which a parser upstream might read differently
+// from the transport, cannot smuggle an unmasked text. A denied,
+// unauthenticated or refused call sends nothing: RoundTrip returns an
+// error wrapping ragguard.ErrPermissionDenied, ErrUnauthenticated,
 // ErrApprovalDenied or ErrApprovalTimeout, and go-openai keeps the chain,
 // so errors.Is and ragguard.CodeOf work on what its methods return.
 //

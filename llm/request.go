@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -71,6 +70,12 @@ type textField struct {
 	text string
 	set  func(string)
 	sf   *streamField // a streamed text (Responses API deltas)
+
+	// Where the text sits in the decoded tree: member key of the object
+	// cont, or element idx (key "") of the array cont.
+	cont any
+	key  string
+	idx  int
 }
 
 // fields collects textFields from a decoded JSON document.
@@ -82,14 +87,14 @@ type fields struct {
 // str adds m[key] when it is a string.
 func (fs *fields) str(m map[string]any, key, loc string) {
 	if s, ok := m[key].(string); ok {
-		fs.list = append(fs.list, textField{loc: loc, text: s, set: func(v string) { m[key] = v }})
+		fs.list = append(fs.list, textField{loc: loc, text: s, set: func(v string) { m[key] = v }, cont: m, key: key, idx: -1})
 	}
 }
 
 // elem adds a[i] when it is a string.
 func (fs *fields) elem(a []any, i int, loc string) {
 	if s, ok := a[i].(string); ok {
-		fs.list = append(fs.list, textField{loc: loc, text: s, set: func(v string) { a[i] = v }})
+		fs.list = append(fs.list, textField{loc: loc, text: s, set: func(v string) { a[i] = v }, cont: a, idx: i})
 	}
 }
 
@@ -99,15 +104,20 @@ func (fs *fields) elem(a []any, i int, loc string) {
 // knows (such as "Content") to that name, so that what is masked is what a
 // Go client decodes. Two members matching one name make the document
 // ambiguous: err is set and the document must be refused.
-type canonizer struct{ err error }
+type canonizer struct {
+	err     error
+	renamed bool // a member was renamed
+}
 
 // obj returns v as an object, canonicalised.
 func (c *canonizer) obj(v any) (map[string]any, bool) {
 	m, ok := v.(map[string]any)
 	if ok {
-		if err := canon(m); err != nil && c.err == nil {
+		renamed, err := canonRenames(m, "")
+		if err != nil && c.err == nil {
 			c.err = err
 		}
+		c.renamed = c.renamed || renamed
 	}
 	return m, ok
 }
@@ -133,6 +143,13 @@ func canon(m map[string]any) error { return canonExcept(m, "") }
 // "delta" and "message" for strings; their masking does not depend on
 // shapes, since it masks every string it does not stream).
 func canonExcept(m map[string]any, skip string) error {
+	_, err := canonRenames(m, skip)
+	return err
+}
+
+// canonRenames is canonExcept that also reports whether it renamed a
+// member.
+func canonRenames(m map[string]any, skip string) (renamed bool, err error) {
 	var renames []rename
 	for k := range m {
 		if plainKey(k) {
@@ -147,11 +164,12 @@ func canonExcept(m map[string]any, skip string) error {
 	}
 	for _, r := range renames {
 		if _, dup := m[r.to]; dup {
-			return fmt.Errorf("ambiguous JSON object: members %q and %q", r.from, r.to)
+			return true, fmt.Errorf("ambiguous JSON object: members %q and %q", r.from, r.to)
 		}
 		m[r.to] = m[r.from]
 		delete(m, r.from)
 	}
+	renamed = len(renames) > 0
 	// A text the transport would skip for its type must not reach a client
 	// that decodes it anyway.
 	for _, e := range shapes {
@@ -174,10 +192,10 @@ func canonExcept(m map[string]any, skip string) error {
 			fits = e.kinds&kNumber != 0
 		}
 		if !fits {
-			return fmt.Errorf("member %q has an unexpected type %T", e.key, v)
+			return renamed, fmt.Errorf("member %q has an unexpected type %T", e.key, v)
 		}
 	}
-	return nil
+	return renamed, nil
 }
 
 const (
@@ -240,6 +258,7 @@ func (fs *fields) content(m map[string]any, key, loc string) (media int) {
 // request is a parsed request body and what the Guard needs to know of it.
 type request struct {
 	doc    map[string]any
+	rd     *jsonReader // how doc was read, for splicing
 	fields fields
 	call   ragguard.Call
 	stream bool
@@ -249,21 +268,10 @@ var errNotObject = errors.New("not a JSON object")
 
 // decodeObject decodes a JSON object, keeping numbers exact and rejecting
 // trailing data, so that what the transport masks is what the upstream
-// would have parsed.
+// would have parsed. It reads as encoding/json does (see jsonReader).
 func decodeObject(b []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var doc map[string]any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, err
-	}
-	if doc == nil {
-		return nil, errNotObject
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the JSON object")
-	}
-	return doc, nil
+	doc, _, err := readObjectDoc(b, false)
+	return doc, err
 }
 
 // encode writes doc as compact JSON without HTML escaping.
@@ -287,14 +295,16 @@ func parseRequest(ep endpoint, urlPath string, body []byte) (*request, error) {
 			return nil, fmt.Errorf("%w: llm: empty request body", ragguard.ErrInvalidCall)
 		}
 	} else {
-		doc, err := decodeObject(body)
+		doc, rd, err := readObjectDoc(body, true)
 		if err != nil {
 			return nil, fmt.Errorf("%w: llm: request body is not a JSON object: %v", ragguard.ErrInvalidCall, err)
 		}
-		if err := canon(doc); err != nil {
+		renamed, err := canonRenames(doc, "")
+		if err != nil {
 			return nil, fmt.Errorf("%w: llm: request body: %v", ragguard.ErrInvalidCall, err)
 		}
-		r.doc = doc
+		r.doc, r.rd = doc, rd
+		r.fields.renamed = renamed
 	}
 	doc := r.doc
 	attrs := map[string]any{"path": urlPath}
@@ -533,4 +543,36 @@ func sweep(fs *fields, v any, loc string, seen map[string]bool) {
 			sweep(fs, x[i], sub, seen)
 		}
 	}
+}
+
+// masked returns the body to send once the Guard has masked the texts to
+// texts (in the order of r.fields.list): the caller's bytes with only the
+// changed strings replaced when that provably means what the re-encoded
+// tree means (the reading was exact, no member was renamed, every changed
+// text has its own string in the input), else the re-encoded tree.
+func (r *request) masked(texts []ragguard.Input) ([]byte, error) {
+	var edits []edit
+	spliceable := r.rd != nil && !r.rd.inexact && !r.fields.renamed
+	for i, in := range texts {
+		f := &r.fields.list[i]
+		if in.Text == f.text {
+			continue
+		}
+		f.set(in.Text)
+		if !spliceable {
+			continue
+		}
+		sp, ok := r.rd.spanOf(ownerOf(f.cont), f.key, f.idx)
+		if !ok {
+			spliceable = false
+			continue
+		}
+		edits = append(edits, edit{span: sp, text: in.Text})
+	}
+	if spliceable {
+		if b, ok := r.rd.splice(edits); ok {
+			return b, nil
+		}
+	}
+	return encode(r.doc)
 }

@@ -138,12 +138,9 @@ func (gv *governor) do(req *http.Request, send func(*http.Request) (*http.Respon
 	if err != nil {
 		return nil, err
 	}
-	for i, in := range op.Inputs() {
-		r.fields.list[i].set(in.Text)
-	}
 	var masked []byte
 	if r.doc != nil {
-		if masked, err = encode(r.doc); err != nil {
+		if masked, err = r.masked(op.Inputs()); err != nil {
 			return nil, op.Finish(fmt.Errorf("llm: encoding the masked request: %w", err))
 		}
 	}
