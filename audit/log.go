@@ -252,7 +252,9 @@ func (l *Log) Origin() string { return l.origin }
 
 // Append logs ev (and, with a SessionStore, its session) and returns where
 // it landed. ev is not modified: the Log works on a copy, filling ID (a
-// UUIDv7), Origin, Seq and Time (if zero) and the commitments.
+// UUIDv7), Origin, Seq and Time (if zero) and the commitments. Leave ID
+// zero unless it is new: a DirSessionStore writes each event's record once,
+// so reusing an ID (even to retry) fails.
 //
 // In fail-closed modes Append returns only once the event is durable — the
 // WAL fsync in WAL mode (plus the sinks with WithAwaitSinks), the sinks'

@@ -131,7 +131,8 @@ func (d *DirSessionStore) path(id uuid.UUID) string {
 	return filepath.Join(d.dir, id.String()+".json")
 }
 
-// Put writes rec to <dir>/<event id>.json.
+// Put writes rec to <dir>/<event id>.json. It refuses to replace a record
+// that exists (Erase it first).
 func (d *DirSessionStore) Put(ctx context.Context, rec *SessionRecord) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -150,8 +151,14 @@ func (d *DirSessionStore) Put(ctx context.Context, rec *SessionRecord) error {
 		os.Remove(f.Name())
 		return fmt.Errorf("audit: session store: %w", err)
 	}
-	if err := os.Rename(f.Name(), d.path(rec.EventID)); err != nil {
-		os.Remove(f.Name())
+	// Link, not rename: a record is written once. An event that reuses an
+	// id must not replace the bodies another event committed to.
+	err = os.Link(f.Name(), d.path(rec.EventID))
+	os.Remove(f.Name())
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("audit: session store: a record for event %s already exists", rec.EventID)
+	}
+	if err != nil {
 		return fmt.Errorf("audit: session store: %w", err)
 	}
 	return nil

@@ -103,6 +103,15 @@ func TestDirSessionStore(t *testing.T) {
 	got, err := s.Get(ctx, id)
 	require.NoError(t, err)
 	assert.Equal(t, rec, got)
+	// Records are written once: another Put for the id cannot replace the
+	// bodies the event committed to.
+	other := &SessionRecord{EventID: id, Salt: []byte("salt2"), Request: []byte("forged")}
+	require.ErrorContains(t, s.Put(ctx, other), "already exists")
+	got, err = s.Get(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, rec, got)
+	require.NoError(t, s.Erase(ctx, id))
+	require.NoError(t, s.Put(ctx, other), "after Erase the id is free")
 	require.NoError(t, os.WriteFile(filepath.Join(dir, id.String()+".json"), []byte("{broken"), 0o600))
 	_, err = s.Get(ctx, id)
 	require.ErrorContains(t, err, id.String())
