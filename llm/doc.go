@@ -72,6 +72,9 @@
 // token. For principals whose rule sets restore, reversible tokens in the
 // masked answer are restored to the original values (each restore is
 // counted in the audit event); the session record keeps the masked answer.
+// As with requests, an answer read exactly reaches the caller as the
+// upstream's bytes with only the changed strings replaced; one whose
+// log-probabilities were dropped is re-encoded.
 // Embedding and moderation answers carry no text and pass as they are.
 //
 // Member names are read the way encoding/json fills structs, ignoring case,

@@ -80,7 +80,8 @@ type textField struct {
 
 // fields collects textFields from a decoded JSON document.
 type fields struct {
-	list []textField
+	list     []textField
+	stripped bool // a member other than a text was changed (log-probabilities dropped)
 	canonizer
 }
 

@@ -28,6 +28,7 @@ func responseFields(ep endpoint, doc map[string]any, fs *fields, strip bool) {
 			}
 			if strip && c["logprobs"] != nil {
 				c["logprobs"] = nil
+				fs.stripped = true
 			}
 			fs.obj(c["message"])
 			allStrings(fs, c, "choices["+strconv.Itoa(i)+"]")
@@ -45,6 +46,7 @@ func responseFields(ep endpoint, doc map[string]any, fs *fields, strip bool) {
 					for _, pv := range parts {
 						if part, ok := pv.(map[string]any); ok && part["logprobs"] != nil {
 							part["logprobs"] = nil
+							fs.stripped = true
 						}
 					}
 				}

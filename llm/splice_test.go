@@ -1,6 +1,9 @@
 package llm_test
 
 import (
+	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -60,4 +63,41 @@ func quoteJSON(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// TestAnswerKeepsUpstreamBytesOutsideMaskedTexts: an answer read exactly
+// reaches the caller as the upstream's bytes with only the masked strings
+// replaced (restored ones too), and re-encoded when the transport changed
+// anything else (log-probabilities dropped) or the reading was inexact.
+func TestAnswerKeepsUpstreamBytesOutsideMaskedTexts(t *testing.T) {
+	e := newEnv(t)
+	call := func(ctx context.Context, answer string) string {
+		t.Helper()
+		hc := &http.Client{Transport: llm.NewTransport(jsonReplay(answer), e.guard)}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://upstream.invalid/v1/chat/completions",
+			strings.NewReader(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`))
+		require.NoError(t, err)
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return string(b)
+	}
+	const tmpl = `{"id":"c1",  "object":"chat.completion", "choices":[{"index":0,"message":{"role":"assistant","content":%s,"refusal":null,"x_note":%s},"logprobs":%s,"finish_reason":"stop"}],"usage":{"prompt_tokens":1.0}}`
+	answer := fmt.Sprintf(tmpl, `"Mail alice@example.com"`, `"Bob Smith"`, `null`)
+	assert.Equal(t, fmt.Sprintf(tmpl, quoteJSON(masked("Mail alice@example.com")), quoteJSON(masked("Bob Smith")), `null`), call(analyst(), answer))
+
+	e.rec.reset()
+	assert.Equal(t, answer, call(as("rita", "restorer"), answer), "restored: the upstream's bytes again")
+	ev := e.rec.only(t)
+	assert.Empty(t, leaks(string(ev.Response)), "the session record keeps the masked answer")
+	assert.Positive(t, ev.Restored)
+
+	got := call(analyst(), fmt.Sprintf(tmpl, `"hi"`, `"ok"`, `{"content":[{"token":"hi"}]}`))
+	assert.Contains(t, got, `"logprobs":null`)
+	assert.NotContains(t, got, `{"token":"hi"}`)
+	got = call(analyst(), `{"choices":[{"index":0,"message":{"role":"assistant","content":"hi \ud800","content":"alice@example.com"}}]}`)
+	assert.Empty(t, leaks(got))
+	assert.NotContains(t, got, `\ud800`)
 }

@@ -226,14 +226,17 @@ func (gv *governor) answer(op *ragguard.Op, ep endpoint, req *http.Request, resp
 // for the session record and the body for the caller, which has tokens
 // restored when the policy allows it.
 func maskBody(op *ragguard.Op, ep endpoint, raw []byte) (masked, client []byte, err error) {
-	if ep == epChat || ep == epCompletion {
+	texts := ep == epChat || ep == epCompletion || ep == epResponses
+	doc, rd, err := readObjectDoc(raw, texts)
+	var renamed bool
+	if err == nil {
+		renamed, err = canonRenames(doc, "")
+	}
+	exact := err == nil && texts && !rd.inexact && !renamed
+	if !exact && (ep == epChat || ep == epCompletion) {
 		if w, texts, ok := plainAnswer(raw, op.Decision().Mask != ""); ok {
 			return maskPlainAnswer(op, w, texts)
 		}
-	}
-	doc, err := decodeObject(raw)
-	if err == nil {
-		err = canon(doc)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
@@ -260,28 +263,58 @@ func maskBody(op *ragguard.Op, ep endpoint, raw []byte) (masked, client []byte, 
 	if fs.err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, fs.err)
 	}
+	// The answer goes out as the upstream's bytes with only the changed
+	// strings replaced when that means what the re-encoded tree means
+	// (see request.masked); else re-encoded.
+	exact = exact && !fs.renamed && !fs.stripped
+	var edits []edit
+	orig := make([]string, len(fs.list))
 	for i := range fs.list {
 		f := &fs.list[i]
-		f.text = op.MaskText(f.loc, f.text)
-		f.set(f.text)
+		orig[i] = f.text
+		m := op.MaskText(f.loc, f.text)
+		if m != f.text && exact {
+			sp, ok := rd.spanOf(ownerOf(f.cont), f.key, f.idx)
+			exact = ok
+			edits = append(edits, edit{span: sp, text: m})
+		}
+		f.text = m
+		f.set(m)
 	}
-	if masked, err = encode(doc); err != nil {
+	if masked, err = encodeOrSplice(doc, rd, exact, edits); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
 	}
 	client = masked
 	if restores(op) {
-		for _, f := range fs.list {
+		edits = edits[:0]
+		for i, f := range fs.list {
 			r, err := op.Restore(f.text)
 			if err != nil {
 				return nil, nil, fmt.Errorf("llm: restoring tokens in %s: %w", f.loc, err)
 			}
 			f.set(r)
+			if exact && r != orig[i] {
+				sp, ok := rd.spanOf(ownerOf(f.cont), f.key, f.idx)
+				exact = ok
+				edits = append(edits, edit{span: sp, text: r})
+			}
 		}
-		if client, err = encode(doc); err != nil {
+		if client, err = encodeOrSplice(doc, rd, exact, edits); err != nil {
 			return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
 		}
 	}
 	return masked, client, nil
+}
+
+// encodeOrSplice returns rd's input with edits applied when exact, else
+// doc encoded.
+func encodeOrSplice(doc map[string]any, rd *jsonReader, exact bool, edits []edit) ([]byte, error) {
+	if exact {
+		if b, ok := rd.splice(edits); ok {
+			return b, nil
+		}
+	}
+	return encode(doc)
 }
 
 // maskPlainAnswer masks an answer decoded on the fast path.
