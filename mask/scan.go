@@ -276,7 +276,7 @@ func (sc *scan) add(start, end int, conf float32, det int, ent Entity) {
 func (sc *scan) finishScores(minConf float32, eager bool) {
 	cs := sc.cands
 	if !eager {
-		slices.SortFunc(cs, cmpCand)
+		sortCands(cs, len(sc.p.generic) > 0)
 	}
 	end := -1
 	for i := range cs {
@@ -291,6 +291,42 @@ func (sc *scan) finishScores(minConf float32, eager bool) {
 		}
 		c.scorer = nil
 		end = max(end, c.end)
+	}
+}
+
+// sortCands sorts candidates by cmpCand. Triggers are processed left to
+// right, so candidates arrive almost in order: an insertion sort finishes
+// them in linear time, and falls back to pdqsort past a budget of moves.
+// Candidates that compare equal (one detector, one span) are identical
+// apart from their trigger, since a built-in or a Regex and Dictionary
+// detector reports one entity and scores a span the same way each time; a
+// generic detector may report two entities for one span, so exact keeps
+// pdqsort's order for them. pdqsort leaves sorted input as it is, so
+// the sortedness check changes no order.
+func sortCands(cs []cand, exact bool) {
+	if slices.IsSortedFunc(cs, cmpCand) {
+		return
+	}
+	if exact {
+		slices.SortFunc(cs, cmpCand)
+		return
+	}
+	budget := 4 * len(cs)
+	for i := 1; i < len(cs); i++ {
+		if cmpCand(cs[i-1], cs[i]) <= 0 {
+			continue
+		}
+		x := cs[i]
+		j := i
+		for j > 0 && cmpCand(cs[j-1], x) > 0 {
+			cs[j] = cs[j-1]
+			j--
+		}
+		cs[j] = x
+		if budget -= i - j; budget < 0 {
+			slices.SortFunc(cs, cmpCand)
+			return
+		}
 	}
 }
 
@@ -759,15 +795,7 @@ func resolve(cands []cand, minConf float32, names []string, dst []Match) []Match
 	if len(cands) == 0 {
 		return dst
 	}
-	slices.SortFunc(cands, func(a, b cand) int {
-		if a.start != b.start {
-			return a.start - b.start
-		}
-		if a.end != b.end {
-			return b.end - a.end
-		}
-		return int(a.det - b.det)
-	})
+	sortCands(cands, true)
 	cur := cands[0]
 	end := cur.end
 	start := cur.start
