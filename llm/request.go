@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,7 +67,7 @@ func endpointOf(urlPath string) endpoint {
 type textField struct {
 	loc  string
 	text string
-	set  func(string)
+	set  func(string) // replaces the text, unless cont locates it
 	sf   *streamField // a streamed text (Responses API deltas)
 
 	// Where the text sits in the decoded tree: member key of the object
@@ -76,6 +75,29 @@ type textField struct {
 	cont any
 	key  string
 	idx  int
+}
+
+// put replaces the text in its document.
+func (f *textField) put(v string) {
+	switch c := f.cont.(type) {
+	case map[string]any:
+		c[f.key] = v
+	case []any:
+		c[f.idx] = v
+	default:
+		f.set(v)
+	}
+}
+
+// sortedKeys appends the member names of m to buf, sorted: callers pass a
+// small array of their own, so that walking a document allocates no list
+// of names for a small object.
+func sortedKeys(m map[string]any, buf []string) []string {
+	for k := range m {
+		buf = append(buf, k)
+	}
+	slices.Sort(buf)
+	return buf
 }
 
 // fields collects textFields from a decoded JSON document.
@@ -88,14 +110,14 @@ type fields struct {
 // str adds m[key] when it is a string.
 func (fs *fields) str(m map[string]any, key, loc string) {
 	if s, ok := m[key].(string); ok {
-		fs.list = append(fs.list, textField{loc: loc, text: s, set: func(v string) { m[key] = v }, cont: m, key: key, idx: -1})
+		fs.list = append(fs.list, textField{loc: loc, text: s, cont: m, key: key, idx: -1})
 	}
 }
 
 // elem adds a[i] when it is a string.
 func (fs *fields) elem(a []any, i int, loc string) {
 	if s, ok := a[i].(string); ok {
-		fs.list = append(fs.list, textField{loc: loc, text: s, set: func(v string) { a[i] = v }, cont: a, idx: i})
+		fs.list = append(fs.list, textField{loc: loc, text: s, cont: a, idx: i})
 	}
 }
 
@@ -384,7 +406,8 @@ func parseRequest(ep endpoint, urlPath string, body []byte) (*request, error) {
 	}
 	fs.str(doc, "user", "user")
 	if md, ok := doc["metadata"].(map[string]any); ok && ep != epExtra { // keys are the caller's: no canonicalisation
-		for _, k := range slices.Sorted(maps.Keys(md)) {
+		var buf [16]string
+		for _, k := range sortedKeys(md, buf[:0]) {
 			fs.str(md, k, "metadata."+k)
 		}
 	}
@@ -472,7 +495,8 @@ var skipKeys = map[string]bool{"model": true, "role": true, "type": true, "objec
 func walkStrings(fs *fields, v any, loc string) {
 	switch x := v.(type) {
 	case map[string]any:
-		for _, k := range slices.Sorted(maps.Keys(x)) {
+		var buf [16]string
+		for _, k := range sortedKeys(x, buf[:0]) {
 			e := x[k]
 			if skipKeys[k] {
 				continue
@@ -516,7 +540,8 @@ var requestStructural = map[string]bool{
 func sweep(fs *fields, v any, loc string, seen map[string]bool) {
 	switch x := v.(type) {
 	case map[string]any:
-		for _, k := range slices.Sorted(maps.Keys(x)) {
+		var buf [16]string
+		for _, k := range sortedKeys(x, buf[:0]) {
 			if requestStructural[k] || strings.HasSuffix(k, "_id") {
 				continue
 			}
@@ -559,7 +584,7 @@ func (r *request) masked(texts []ragguard.Input) ([]byte, error) {
 		if in.Text == f.text {
 			continue
 		}
-		f.set(in.Text)
+		f.put(in.Text)
 		if !spliceable {
 			continue
 		}

@@ -2,8 +2,6 @@ package llm
 
 import (
 	"encoding/json"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -66,7 +64,8 @@ func structural(k string) bool {
 func allStrings(fs *fields, v any, loc string) {
 	switch x := v.(type) {
 	case map[string]any:
-		for _, k := range slices.Sorted(maps.Keys(x)) {
+		var buf [16]string
+		for _, k := range sortedKeys(x, buf[:0]) {
 			if structural(k) {
 				continue
 			}

@@ -91,7 +91,8 @@ func (s *stream) maskResponseEvent(doc map[string]any) (fields, error) {
 			return fs, err
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(doc)) {
+	var buf [16]string
+	for _, k := range sortedKeys(doc, buf[:0]) {
 		if (k == "delta" && streamed) || respStructural[k] {
 			continue
 		}
@@ -193,7 +194,8 @@ func (s *stream) maskMember(fs *fields, m map[string]any, k, loc string) {
 func (s *stream) maskStrings(fs *fields, v any, loc string) {
 	switch x := v.(type) {
 	case map[string]any:
-		for _, k := range slices.Sorted(maps.Keys(x)) {
+		var buf [16]string
+		for _, k := range sortedKeys(x, buf[:0]) {
 			if respStructural[k] || strings.HasSuffix(k, "_id") {
 				continue
 			}
@@ -235,7 +237,7 @@ func (s *stream) emitFields(doc map[string]any, fs fields) error {
 			if err != nil {
 				return fmt.Errorf("llm: restoring tokens in %s: %w", f.loc, err)
 			}
-			f.set(r)
+			f.put(r)
 		}
 		if masked, err = encode(doc); err != nil {
 			return fmt.Errorf("%w: %v", ErrMalformedResponse, err)

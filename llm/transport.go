@@ -279,7 +279,7 @@ func maskBody(op *ragguard.Op, ep endpoint, raw []byte) (masked, client []byte, 
 			edits = append(edits, edit{span: sp, text: m})
 		}
 		f.text = m
-		f.set(m)
+		f.put(m)
 	}
 	if masked, err = encodeOrSplice(doc, rd, exact, edits); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
@@ -292,7 +292,7 @@ func maskBody(op *ragguard.Op, ep endpoint, raw []byte) (masked, client []byte, 
 			if err != nil {
 				return nil, nil, fmt.Errorf("llm: restoring tokens in %s: %w", f.loc, err)
 			}
-			f.set(r)
+			f.put(r)
 			if exact && r != orig[i] {
 				sp, ok := rd.spanOf(ownerOf(f.cont), f.key, f.idx)
 				exact = ok
@@ -339,7 +339,7 @@ func maskPlainAnswer(op *ragguard.Op, w *wireCompletion, texts []textField) (mas
 	for i := range texts {
 		f := &texts[i]
 		f.text = op.MaskText(f.loc, f.text)
-		f.set(f.text)
+		f.put(f.text)
 	}
 	if masked, err = encode(w); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
@@ -351,7 +351,7 @@ func maskPlainAnswer(op *ragguard.Op, w *wireCompletion, texts []textField) (mas
 			if err != nil {
 				return nil, nil, fmt.Errorf("llm: restoring tokens in %s: %w", f.loc, err)
 			}
-			f.set(r)
+			f.put(r)
 		}
 		if client, err = encode(w); err != nil {
 			return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
