@@ -44,9 +44,13 @@ type plan struct {
 	numeric []numReg
 	// numeric callbacks by digit count of a digit-led token, and for
 	// letter-led tokens
-	numRegs    []numReg
-	byBit      [64][]numFn // digit-led callbacks accepting a digit count
-	letterRegs []numFn
+	numRegs []numReg
+	byBit   [64][]numFn // digit-led callbacks accepting a digit count
+	// letter-led callbacks by the number of letters before the first
+	// digit (1..maxPrefix), and whether a callback left out there would
+	// have read the word first (its look-ahead still counts in a stream)
+	letterBy   [maxPrefix + 1][]numFn
+	letterWord [maxPrefix + 1]bool
 	at         []posFn
 	phone      []posFn
 	colon      []posFn
@@ -93,10 +97,37 @@ const (
 	letterLed uint8 = 2
 )
 
+// maxPrefix is the longest run of letters before the first digit of a
+// letter-led token (see numericStart).
+const maxPrefix = 13
+
 type numReg struct {
 	fn     numFn
 	digits uint64
 	kinds  uint8
+	pre    uint16 // letter-led: prefix lengths fn can match (bit set); 0 any
+	word   bool   // letter-led: fn calls sc.word(w) before it checks the prefix
+}
+
+// onNumLetters is onNum for a callback that, on a letter-led token, can
+// match only when the number of letters before the first digit is in pre
+// (see prefixes) and returns before any other work for the others, except
+// that it may read sc.word(w) first (wordFirst). The scanner then calls it
+// only for those prefix lengths, from a list chosen with one lookup.
+func (b *planBuilder) onNumLetters(digits uint64, kinds uint8, pre uint16, wordFirst bool, fn numFn) {
+	b.p.numeric = append(b.p.numeric, numReg{fn: fn, digits: digits, kinds: kinds, pre: pre, word: wordFirst})
+}
+
+// prefixes is the bit set of the given prefix lengths (1..maxPrefix).
+func prefixes(ls ...int) uint16 {
+	var m uint16
+	for _, l := range ls {
+		if l < 1 || l > maxPrefix {
+			panic("mask: prefix length out of range")
+		}
+		m |= 1 << l
+	}
+	return m
 }
 
 func (b *planBuilder) onAt(fn posFn) { b.p.at = append(b.p.at, fn); b.p.class['@'] |= tcAt }
@@ -150,10 +181,20 @@ func newPlan(dets []Detector) *plan {
 			}
 		}
 	}
-	for _, r := range p.numeric {
-		if r.kinds&letterLed != 0 {
-			p.letterRegs = append(p.letterRegs, r.fn)
+	for l := 1; l <= maxPrefix; l++ {
+		skippedWord, keptWord := false, false
+		for _, r := range p.numeric {
+			if r.kinds&letterLed == 0 {
+				continue
+			}
+			if r.pre == 0 || r.pre&(1<<l) != 0 {
+				p.letterBy[l] = append(p.letterBy[l], r.fn)
+				keptWord = keptWord || r.word
+			} else if r.word {
+				skippedWord = true
+			}
 		}
+		p.letterWord[l] = skippedWord && !keptWord
 	}
 	lits := make([]string, len(p.anchors))
 	for i, a := range p.anchors {
@@ -557,7 +598,14 @@ func (sc *scan) fireNumeric(i int) {
 		return
 	}
 	if w != i {
-		for _, fn := range sc.p.letterRegs {
+		if sc.p.letterWord[i-w] {
+			// A callback left out would have read the word: its
+			// look-ahead still holds a stream back the same way.
+			sc.trig = w
+			sc.word(w)
+			sc.settle()
+		}
+		for _, fn := range sc.p.letterBy[i-w] {
 			sc.trig = w
 			fn(sc, w, i)
 			sc.settle()
