@@ -1,7 +1,9 @@
 package llm
 
 import (
+	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -78,4 +80,26 @@ func TestCanonRenamesCaseVariantsAndRefusesAmbiguity(t *testing.T) {
 	assert.Error(t, canon(map[string]any{"content": 42.0}))
 	assert.Error(t, canon(map[string]any{"delta": "text"}))
 	assert.NoError(t, canon(map[string]any{"content": nil, "delta": map[string]any{}}))
+}
+
+func TestReadAllSizedTreatsTheSizeAsAHint(t *testing.T) {
+	for _, c := range []struct {
+		body      string
+		size, max int64
+		err       bool
+	}{
+		{"hello", 5, 10, false}, {"hello", 3, 10, false}, {"hello", 9, 10, false},
+		{"hello world!", 5, 10, true}, {"hello world!", 11, 10, true}, {strings.Repeat("x", 600), 5, 1000, false},
+		{strings.Repeat("x", 600), 5, 599, true}, {"", 5, 10, false},
+	} {
+		b, err := readAllSized(iotest.OneByteReader(strings.NewReader(c.body)), c.size, c.max)
+		if c.err {
+			assert.Error(t, err, "%q size %d max %d", c.body, c.size, c.max)
+			continue
+		}
+		assert.NoError(t, err)
+		assert.Equal(t, c.body, string(b))
+	}
+	_, err := readAllSized(iotest.TimeoutReader(strings.NewReader("hello")), 5, 10)
+	assert.ErrorIs(t, err, iotest.ErrTimeout, "a read error is not an end")
 }

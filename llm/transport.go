@@ -206,7 +206,7 @@ func (gv *governor) answer(op *ragguard.Op, ep endpoint, req *http.Request, resp
 		}
 		return newStream(req.Context(), op, ep, resp, gv.cfg.maxBody), nil
 	}
-	raw, err := readAll(resp.Body, gv.cfg.maxBody)
+	raw, err := readAllSized(resp.Body, resp.ContentLength, gv.cfg.maxBody)
 	resp.Body.Close()
 	if err != nil {
 		return nil, op.Finish(err)
@@ -401,9 +401,44 @@ func readRequestBody(req *http.Request, max int64) ([]byte, error) {
 	if ce := req.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
 		return nil, fmt.Errorf("%w: request body with Content-Encoding %q", ErrUnsupported, ce)
 	}
-	b, err := readAll(req.Body, max)
+	b, err := readAllSized(req.Body, req.ContentLength, max)
 	if err != nil {
 		return nil, fmt.Errorf("llm: reading the request body: %w", err)
+	}
+	return b, nil
+}
+
+// readAllSized is readAll for a body that announces its size: the buffer
+// is allocated once. The size is only a hint; the body decides, and a read
+// error (a truncated body) is an error as with readAll.
+func readAllSized(r io.Reader, size, max int64) ([]byte, error) {
+	if size <= 0 || size > max {
+		return readAll(r, max)
+	}
+	b := make([]byte, 0, min(size+512, max+1))
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > max {
+			return nil, fmt.Errorf("llm: body larger than %d bytes (WithMaxBodySize)", max)
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) {
+			break
+		}
+	}
+	// More than announced: read on, within max.
+	rest, err := io.ReadAll(io.LimitReader(r, max+1-int64(len(b))))
+	if err != nil {
+		return nil, err
+	}
+	if b = append(b, rest...); int64(len(b)) > max {
+		return nil, fmt.Errorf("llm: body larger than %d bytes (WithMaxBodySize)", max)
 	}
 	return b, nil
 }
