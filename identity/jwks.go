@@ -36,8 +36,8 @@ type jwksTransport struct {
 	minInterval time.Duration
 	now         func() time.Time
 
-	calls atomic.Uint64 // key set requests go-oidc made, served from cache or not
-	last  atomic.Pointer[keySnapshot]
+	fetches atomic.Uint64 // fetches from the provider started so far
+	last    atomic.Pointer[keySnapshot]
 
 	fetchMu   sync.Mutex // one fetch at a time; readers of last never wait for it
 	attempted time.Time  // last time we asked the provider; under fetchMu
@@ -47,13 +47,13 @@ type jwksTransport struct {
 type keySnapshot struct {
 	body []byte
 	kids map[string]struct{}
+	gen  uint64 // the fetch that got it: the value of fetches when it started
 }
 
 func (t *jwksTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.String() != t.jwksURL {
 		return t.base.RoundTrip(req)
 	}
-	t.calls.Add(1)
 	t.fetchMu.Lock()
 	defer t.fetchMu.Unlock()
 	now := t.now()
@@ -67,6 +67,7 @@ func (t *jwksTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return cachedResponse(req, snap.body), nil
 	}
 	t.attempted = now
+	gen := t.fetches.Add(1)
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKeySetUnavailable, err)
@@ -94,12 +95,22 @@ func (t *jwksTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	for _, k := range doc.Keys {
 		kids[k.Kid] = struct{}{}
 	}
-	t.last.Store(&keySnapshot{body: body, kids: kids})
+	t.last.Store(&keySnapshot{body: body, kids: kids, gen: gen})
 	return cachedResponse(req, body), nil
 }
 
-// requests counts the key set requests that reached the transport.
-func (t *jwksTransport) requests() uint64 { return t.calls.Load() }
+// fetchesStarted counts the fetches from the provider started so far.
+func (t *jwksTransport) fetchesStarted() uint64 { return t.fetches.Load() }
+
+// snapshotGen identifies the fetch that got the latest key set, 0 for none.
+// Fetches run one at a time, so a later fetch's snapshot replaces an
+// earlier one's, never the other way round.
+func (t *jwksTransport) snapshotGen() uint64 {
+	if snap := t.last.Load(); snap != nil {
+		return snap.gen
+	}
+	return 0
+}
 
 // knownKey reports whether the last key set published kid. A token without
 // a kid is matched against every key, so it is "known" when any key exists.
@@ -183,18 +194,19 @@ func (k *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error
 	if r != nil {
 		kid = r.kid
 	}
-	before := k.transport.requests()
+	before := k.transport.fetchesStarted()
 	remote := k.current()
 	payload, err := remote.VerifySignature(ctx, jwt)
-	if err != nil && ctx.Err() == nil && (k.transport.requests() == before || k.transport.knownKey(kid)) {
+	if err != nil && ctx.Err() == nil && (k.transport.snapshotGen() <= before || k.transport.knownKey(kid)) {
 		// go-oidc's answer may be stale. Its RemoteKeySet lets a caller join
 		// a fetch that started before the key was published, and even one
 		// that had already finished (it clears its in-flight marker
-		// asynchronously): then either nobody asked the transport during
-		// this call, or the transport's latest key set has the kid that
-		// go-oidc did not try. Ask once more through a fresh RemoteKeySet,
-		// whose fetch goes through the transport and so still obeys the
-		// refresh interval. A genuinely bad signature fails again.
+		// asynchronously): then the latest key set was fetched by a fetch
+		// that started before this call (whatever other callers asked the
+		// transport meanwhile), or it has the kid that go-oidc did not try.
+		// Ask once more through a fresh RemoteKeySet, whose fetch goes
+		// through the transport and so still obeys the refresh interval. A
+		// genuinely bad signature fails again.
 		payload, err = k.replace(remote).VerifySignature(ctx, jwt)
 	}
 	if r != nil {
