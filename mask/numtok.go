@@ -48,23 +48,25 @@ func (sc *scan) parseTok(t *numTok, d int) {
 		}
 		g := t.ng
 		t.gsep[g] = sep
-		t.glen[g] = 0
-		for !sc.past(i) && isDigit(s[i]) {
-			if t.nd == len(t.dig) {
-				if g > 0 && sep == ' ' {
-					// The token ends before this space-separated group.
-					t.nd -= int(t.glen[g])
-					return
-				}
-				t.more = true
-				t.ng++
-				t.gend[g] = i
+		// The digits: counted in bulk as the work of one past check each.
+		start, nd := i, t.nd
+		for lim := min(sc.n, i+len(t.dig)-nd); i < lim && isDigit(s[i]); i++ {
+			t.dig[nd+i-start] = s[i] - '0'
+		}
+		sc.work += i - start
+		t.nd += i - start
+		t.glen[g] = uint8(i - start)
+		if !sc.past(i) && isDigit(s[i]) {
+			// More digits than t.dig holds.
+			if g > 0 && sep == ' ' {
+				// The token ends before this space-separated group.
+				t.nd -= int(t.glen[g])
 				return
 			}
-			t.dig[t.nd] = s[i] - '0'
-			t.nd++
-			t.glen[g]++
-			i++
+			t.more = true
+			t.ng++
+			t.gend[g] = i
+			return
 		}
 		t.gend[g] = i
 		t.ng++
