@@ -180,8 +180,8 @@ func WithSlogLevel(l slog.Level) SinkOption {
 }
 
 // WithWebhookClient sets the HTTP client WebhookSink posts with (default: a
-// client with no timeout of its own; the ctx of Write bounds each call).
-// Nil is ignored.
+// client with no timeout of its own, the ctx of Write bounding each call,
+// that follows no redirects). Nil is ignored.
 func WithWebhookClient(hc *http.Client) SinkOption {
 	return sinkOptionFunc(func(c *sinkConfig) {
 		if hc != nil {

@@ -118,7 +118,9 @@ func NewWebhookSink(endpoint string, secret []byte, opts ...SinkOption) (*Webhoo
 	}
 	hc := cfg.httpClient
 	if hc == nil {
-		hc = &http.Client{}
+		// Signed audit batches go to the configured endpoint only: a
+		// redirect is an answer (a failure), never a new destination.
+		hc = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	return &WebhookSink{
 		url:    endpoint,

@@ -307,6 +307,28 @@ func TestWebhookReceiverIntoFileSink(t *testing.T) {
 	require.Error(t, err)
 }
 
+// A receiver's redirect is a failed delivery, not a new destination for
+// the signed records.
+func TestWebhookSinkFollowsNoRedirect(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL, http.StatusTemporaryRedirect)
+	}))
+	defer srv.Close()
+	s, err := audit.NewWebhookSink(srv.URL, webhookSecret, fastRetry())
+	require.NoError(t, err)
+	err = s.Write(t.Context(), audittest.Stream("o", 0, 1))
+	var we *audit.WebhookError
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, http.StatusTemporaryRedirect, we.StatusCode)
+	assert.Zero(t, elsewhere.Load(), "the records were sent to the redirect target")
+}
+
 // An unauthenticated sender learns that it was refused, not which check
 // refused it.
 func TestWebhookReceiverRefusalSaysNoMore(t *testing.T) {
