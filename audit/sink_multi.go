@@ -16,6 +16,7 @@ type MultiSink struct {
 	required int
 	timeout  time.Duration
 	closed   atomic.Bool
+	failures []atomic.Uint64 // per sink, see Failures
 }
 
 var _ Sink = (*MultiSink)(nil)
@@ -67,8 +68,9 @@ func (e *MultiError) Unwrap() []error {
 //
 // A conflict reported by any sink fails the write even when the quorum is
 // met: it means forged or reused records, not an outage. Failures below
-// the quorum are otherwise not reported; wrap a sink in a SinkFunc to log
-// them. Close closes every sink.
+// the quorum do not fail the write; Failures counts them per sink, so a
+// copy that silently stopped storing can be noticed (or wrap a sink in a
+// SinkFunc to log them). Close closes every sink.
 func Multi(required int, perSinkTimeout time.Duration, sinks ...Sink) (*MultiSink, error) {
 	if len(sinks) == 0 {
 		return nil, errors.New("audit: Multi: no sinks")
@@ -84,7 +86,8 @@ func Multi(required int, perSinkTimeout time.Duration, sinks ...Sink) (*MultiSin
 	if perSinkTimeout <= 0 {
 		return nil, fmt.Errorf("audit: Multi: per-sink timeout %v must be positive", perSinkTimeout)
 	}
-	return &MultiSink{sinks: append([]Sink(nil), sinks...), required: required, timeout: perSinkTimeout}, nil
+	return &MultiSink{sinks: append([]Sink(nil), sinks...), required: required, timeout: perSinkTimeout,
+		failures: make([]atomic.Uint64, len(sinks))}, nil
 }
 
 // Write writes recs to every sink; see Multi. The sinks share recs and must
@@ -146,11 +149,15 @@ wait:
 				cause = context.DeadlineExceeded
 			}
 			errs[i] = fmt.Errorf("audit: no answer within %v: %w", m.timeout, cause)
+			m.failures[i].Add(1)
 			continue
 		}
 		if errs[i] == nil {
 			succeeded++
-		} else if errors.Is(errs[i], ErrConflict) {
+			continue
+		}
+		m.failures[i].Add(1)
+		if errors.Is(errs[i], ErrConflict) {
 			conflict = true
 		}
 	}
@@ -158,6 +165,17 @@ wait:
 		return nil
 	}
 	return &MultiError{Required: m.required, Succeeded: succeeded, Errs: errs}
+}
+
+// Failures returns, per sink in the order given to Multi, how many Write
+// calls that sink failed or did not answer in time, whether or not the
+// quorum was met.
+func (m *MultiSink) Failures() []uint64 {
+	out := make([]uint64, len(m.failures))
+	for i := range m.failures {
+		out[i] = m.failures[i].Load()
+	}
+	return out
 }
 
 // Close closes every sink and joins their errors. Write fails with

@@ -123,6 +123,18 @@ func TestMultiSurvivesPanickingSink(t *testing.T) {
 	assert.Contains(t, err.Error(), "panicked: boom")
 }
 
+// A sink failing below the quorum does not fail the write, but it is
+// counted, so a copy that stopped storing does not go unnoticed.
+func TestMultiCountsFailuresBelowQuorum(t *testing.T) {
+	a, _ := newFileSink(t)
+	down := audit.SinkFunc(func(context.Context, []audit.Record) error { return errors.New("disk full") })
+	m, err := audit.Multi(1, time.Minute, a, down)
+	require.NoError(t, err)
+	require.NoError(t, m.Write(t.Context(), audittest.Stream("o", 0, 2)))
+	require.NoError(t, m.Write(t.Context(), audittest.Stream("o", 2, 2)))
+	assert.Equal(t, []uint64{0, 2}, m.Failures())
+}
+
 func TestMultiRefusesBadConfig(t *testing.T) {
 	a, _ := newFileSink(t)
 	for name, build := range map[string]func() (*audit.MultiSink, error){
