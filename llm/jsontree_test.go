@@ -154,3 +154,50 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 		assert.Equal(t, strings.TrimSuffix(buf.String(), "\n"), string(appendJSONString(nil, s)), "%q", s)
 	}
 }
+
+var wireSeeds = []string{
+	`{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"logprobs":null,"finish_reason":null}]}`,
+	`{"id":"c","choices":[{"index":1,"delta":{"tool_calls":[{"index":0,"id":"t","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]}}]}`,
+	`{"choices":[],"usage":{"prompt_tokens":1, "completion_tokens":2}}`, `{"choices":null,"usage":null}`,
+	`{"choices":[{"index":0,"text":"x","finish_reason":"stop","content_filter_results":{"hate":{"filtered":false}}}]}`,
+	`{"choices":[{"delta":{"function_call":{"arguments":"x"},"refusal":null,"reasoning":"r","reasoning_content":"q"}}]}`,
+	`{"id":"a","id":"b"}`, `{"ID":"a"}`, `{"model":null}`, `{"created":1.0}`, `{"created":1e3}`, `{"created":-0}`,
+	`{"created":99999999999999999999}`, `{"choices":[{"index":-1}]}`, `{"choices":[{"index":0,"delta":null}]}`,
+	`{"choices":[{"delta":{"tool_calls":[{"index":null,"function":null}]}}]}`, `{"x":1}`, `{"id":"\u00e9\ud800"}`,
+	`{"choices":[{"logprobs":{"content":[{"token":"a","logprob":-0.1}]}}]} `, `{"id":"c"} x`, `{"id":"c"`, `{"id":1}`,
+	`{"obfuscation":"zz","service_tier":"default","system_fingerprint":null}`, `{"choices":[{"delta":{"content":"a"},"delta":{"role":"x"}}]}`,
+}
+
+// FuzzWireChunk checks the chunk reader against decodeWire: whatever the
+// fast reader takes, decodeWire decodes to the same struct.
+func FuzzWireChunk(f *testing.F) {
+	for _, s := range wireSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var fast, std wireChunk
+		ferr := fastWire(b, &fast)
+		serr := decodeWire(b, &std)
+		if ferr == nil {
+			require.NoError(t, serr, "%q", b)
+			require.Equal(t, std, fast, "%q", b)
+		}
+		var got wireChunk
+		rerr := readWire(b, &got)
+		require.Equal(t, serr == nil, rerr == nil)
+		if rerr == nil {
+			require.Equal(t, std, got)
+		}
+	})
+}
+
+func TestFastWireTakesTheCommonChunks(t *testing.T) {
+	for _, s := range wireSeeds[:6] {
+		var w wireChunk
+		assert.NoError(t, fastWire([]byte(s), &w), s)
+	}
+	for _, s := range []string{`{"id":"a","id":"b"}`, `{"ID":"a"}`, `{"model":null}`, `{"created":1.0}`, `{"x":1}`} {
+		var w wireChunk
+		assert.Error(t, fastWire([]byte(s), &w), s)
+	}
+}

@@ -107,7 +107,7 @@ func decodeWire(data []byte, w *wireChunk) error {
 // generic path.
 func (s *stream) plainChunk(data []byte) bool {
 	var w wireChunk
-	if decodeWire(data, &w) != nil {
+	if readWire(data, &w) != nil {
 		return false
 	}
 	for i := range w.Choices {
@@ -413,4 +413,339 @@ func plainAnswer(raw []byte, strip bool) (w *wireCompletion, texts []textField, 
 		w.Choices = []wireAnswer{}
 	}
 	return w, texts, true
+}
+
+// The chunk reader below decodes the common chunk without encoding/json's
+// reflection. It takes only what it can decode exactly as decodeWire would
+// — member names written as the struct tags spell them, each once, values
+// of the field's own JSON type — and gives up on anything else (case
+// variants, repeats, nulls for non-pointer fields, numbers that are not
+// integers), which then goes to decodeWire. FuzzWireChunk checks that
+// whatever it takes, decodeWire decodes to the same struct.
+
+var errWireSlow = errors.New("chunk needs the general decoder")
+
+// readWire decodes data as a plain chunk: fast when it can, else with
+// decodeWire.
+func readWire(data []byte, w *wireChunk) error {
+	if fastWire(data, w) == nil {
+		return nil
+	}
+	*w = wireChunk{}
+	return decodeWire(data, w)
+}
+
+// fastWire decodes a common chunk, or fails with errWireSlow or a syntax
+// error; w may then hold part of it.
+func fastWire(data []byte, w *wireChunk) error {
+	if len(data) == 0 || data[0] != '{' {
+		return errNotWire
+	}
+	r := &jsonReader{src: data, str: string(data)}
+	err := r.members(func(key string) error {
+		switch key {
+		case "id":
+			return r.plainString(&w.ID)
+		case "object":
+			return r.plainString(&w.Object)
+		case "created":
+			return r.int64(&w.Created)
+		case "model":
+			return r.plainString(&w.Model)
+		case "system_fingerprint":
+			return r.stringPtr(&w.SystemFingerprint)
+		case "service_tier":
+			return r.stringPtr(&w.ServiceTier)
+		case "obfuscation":
+			return r.stringPtr(&w.Obfuscation)
+		case "usage":
+			return r.raw(&w.Usage)
+		case "choices":
+			return r.elements(func() { w.Choices = []wireChoice{} }, func() error {
+				w.Choices = append(w.Choices, wireChoice{})
+				return r.wireChoice(&w.Choices[len(w.Choices)-1])
+			}, func() { w.Choices = nil })
+		}
+		return errWireSlow
+	})
+	if err != nil {
+		return err
+	}
+	r.skipSpace()
+	if r.pos != len(r.src) {
+		return errNotWire
+	}
+	return nil
+}
+
+func (r *jsonReader) wireChoice(c *wireChoice) error {
+	return r.members(func(key string) error {
+		switch key {
+		case "index":
+			var n int64
+			if err := r.int64(&n); err != nil {
+				return err
+			}
+			c.Index = int(n)
+			return nil
+		case "delta":
+			if r.null() {
+				c.Delta = nil
+				return nil
+			}
+			c.Delta = &wireDelta{}
+			return r.wireDelta(c.Delta)
+		case "text":
+			return r.stringPtr(&c.Text)
+		case "logprobs":
+			return r.raw(&c.Logprobs)
+		case "finish_reason":
+			return r.stringPtr(&c.FinishReason)
+		case "content_filter_results":
+			return r.raw(&c.ContentFilterResults)
+		}
+		return errWireSlow
+	})
+}
+
+func (r *jsonReader) wireDelta(d *wireDelta) error {
+	return r.members(func(key string) error {
+		switch key {
+		case "role":
+			return r.plainString(&d.Role)
+		case "content":
+			return r.stringPtr(&d.Content)
+		case "refusal":
+			return r.stringPtr(&d.Refusal)
+		case "reasoning_content":
+			return r.stringPtr(&d.ReasoningContent)
+		case "reasoning":
+			return r.stringPtr(&d.Reasoning)
+		case "tool_calls":
+			return r.elements(func() { d.ToolCalls = []wireToolCall{} }, func() error {
+				d.ToolCalls = append(d.ToolCalls, wireToolCall{})
+				return r.wireToolCall(&d.ToolCalls[len(d.ToolCalls)-1])
+			}, func() { d.ToolCalls = nil })
+		case "function_call":
+			if r.null() {
+				d.FunctionCall = nil
+				return nil
+			}
+			d.FunctionCall = &wireFunction{}
+			return r.wireFunction(d.FunctionCall)
+		}
+		return errWireSlow
+	})
+}
+
+func (r *jsonReader) wireToolCall(tc *wireToolCall) error {
+	return r.members(func(key string) error {
+		switch key {
+		case "index":
+			if r.null() {
+				tc.Index = nil
+				return nil
+			}
+			var n int64
+			if err := r.int64(&n); err != nil {
+				return err
+			}
+			i := int(n)
+			tc.Index = &i
+			return nil
+		case "id":
+			return r.plainString(&tc.ID)
+		case "type":
+			return r.plainString(&tc.Type)
+		case "function":
+			if r.null() {
+				tc.Function = nil
+				return nil
+			}
+			tc.Function = &wireFunction{}
+			return r.wireFunction(tc.Function)
+		}
+		return errWireSlow
+	})
+}
+
+func (r *jsonReader) wireFunction(fn *wireFunction) error {
+	return r.members(func(key string) error {
+		switch key {
+		case "name":
+			return r.plainString(&fn.Name)
+		case "arguments":
+			return r.plainString(&fn.Arguments)
+		}
+		return errWireSlow
+	})
+}
+
+// members reads an object, calling member for each member name with the
+// reader at its value; a repeated name gives errWireSlow.
+func (r *jsonReader) members(member func(key string) error) error {
+	r.skipSpace()
+	if r.pos >= len(r.src) || r.src[r.pos] != '{' {
+		return errWireSlow
+	}
+	if err := r.enter(); err != nil {
+		return err
+	}
+	r.pos++
+	var seen [12]string
+	n := 0
+	r.skipSpace()
+	if r.pos < len(r.src) && r.src[r.pos] == '}' {
+		r.pos++
+		r.depth--
+		return nil
+	}
+	for {
+		r.skipSpace()
+		if r.pos >= len(r.src) || r.src[r.pos] != '"' {
+			return errWireSlow
+		}
+		key, err := r.string()
+		if err != nil {
+			return err
+		}
+		for _, k := range seen[:n] {
+			if k == key {
+				return errWireSlow
+			}
+		}
+		if n == len(seen) {
+			return errWireSlow
+		}
+		seen[n] = key
+		n++
+		r.skipSpace()
+		if r.pos >= len(r.src) || r.src[r.pos] != ':' {
+			return errWireSlow
+		}
+		r.pos++
+		r.skipSpace()
+		if err := member(key); err != nil {
+			return err
+		}
+		r.skipSpace()
+		if r.pos >= len(r.src) {
+			return errWireSlow
+		}
+		switch r.src[r.pos] {
+		case ',':
+			r.pos++
+		case '}':
+			r.pos++
+			r.depth--
+			return nil
+		default:
+			return errWireSlow
+		}
+	}
+}
+
+// elements reads an array into a slice field: null calls null, an array
+// calls begin (encoding/json makes even an empty array a non-nil slice)
+// and then elem for each element, with the reader at it.
+func (r *jsonReader) elements(begin func(), elem func() error, null func()) error {
+	if r.null() {
+		null()
+		return nil
+	}
+	if r.pos >= len(r.src) || r.src[r.pos] != '[' {
+		return errWireSlow
+	}
+	if err := r.enter(); err != nil {
+		return err
+	}
+	begin()
+	r.pos++
+	r.skipSpace()
+	if r.pos < len(r.src) && r.src[r.pos] == ']' {
+		r.pos++
+		r.depth--
+		return nil
+	}
+	for {
+		r.skipSpace()
+		if err := elem(); err != nil {
+			return err
+		}
+		r.skipSpace()
+		if r.pos >= len(r.src) {
+			return errWireSlow
+		}
+		switch r.src[r.pos] {
+		case ',':
+			r.pos++
+		case ']':
+			r.pos++
+			r.depth--
+			return nil
+		default:
+			return errWireSlow
+		}
+	}
+}
+
+// null consumes a null literal if one is next.
+func (r *jsonReader) null() bool {
+	if len(r.src)-r.pos >= 4 && string(r.src[r.pos:r.pos+4]) == "null" {
+		r.pos += 4
+		return true
+	}
+	return false
+}
+
+// plainString reads a string into a string field (null is left to the
+// general decoder).
+func (r *jsonReader) plainString(p *string) error {
+	if r.pos >= len(r.src) || r.src[r.pos] != '"' {
+		return errWireSlow
+	}
+	s, err := r.string()
+	*p = s
+	return err
+}
+
+// stringPtr reads a string or null into a *string field.
+func (r *jsonReader) stringPtr(p **string) error {
+	if r.null() {
+		*p = nil
+		return nil
+	}
+	if r.pos >= len(r.src) || r.src[r.pos] != '"' {
+		return errWireSlow
+	}
+	s, err := r.string()
+	*p = &s
+	return err
+}
+
+// int64 reads an integer literal into an integer field.
+func (r *jsonReader) int64(p *int64) error {
+	if r.pos >= len(r.src) || (r.src[r.pos] != '-' && !isDigit(r.src[r.pos])) {
+		return errWireSlow
+	}
+	lit, err := r.number()
+	if err != nil {
+		return err
+	}
+	n, perr := strconv.ParseInt(string(lit), 10, 64)
+	if perr != nil {
+		return errWireSlow
+	}
+	*p = n
+	return nil
+}
+
+// raw reads any value into a json.RawMessage field, as written.
+func (r *jsonReader) raw(p *json.RawMessage) error {
+	start := r.pos
+	if _, err := r.value(); err != nil {
+		return err
+	}
+	*p = append((*p)[:0], r.src[start:r.pos]...)
+	return nil
 }
