@@ -165,7 +165,9 @@ var wireSeeds = []string{
 	`{"created":99999999999999999999}`, `{"choices":[{"index":-1}]}`, `{"choices":[{"index":0,"delta":null}]}`,
 	`{"choices":[{"delta":{"tool_calls":[{"index":null,"function":null}]}}]}`, `{"x":1}`, `{"id":"\u00e9\ud800"}`,
 	`{"choices":[{"logprobs":{"content":[{"token":"a","logprob":-0.1}]}}]} `, `{"id":"c"} x`, `{"id":"c"`, `{"id":1}`,
-	`{"obfuscation":"zz","service_tier":"default","system_fingerprint":null}`, `{"choices":[{"delta":{"content":"a"},"delta":{"role":"x"}}]}`,
+	`{"obfuscation":"zz","service_tier":"default","system_fingerprint":null}`, `{"choices":[{"delta":{}}]}`,
+	`{"choices":[{"delta":{"role":"","tool_calls":[],"function_call":{"name":"","arguments":""}},"logprobs":{ "a" : [ 1 , "<b>" ] }}]}`,
+	`{"choices":[{"delta":{"tool_calls":[{}, {"index":2,"function":{"name":"n","arguments":" <&>"}}]}}]}`, `{"choices":[{"delta":{"content":"a"},"delta":{"role":"x"}}]}`,
 }
 
 // FuzzWireChunk checks the chunk reader against decodeWire: whatever the
@@ -187,6 +189,12 @@ func FuzzWireChunk(f *testing.F) {
 		require.Equal(t, serr == nil, rerr == nil)
 		if rerr == nil {
 			require.Equal(t, std, got)
+			// The encoder writes what encoding/json writes.
+			want, err := encode(&got)
+			require.NoError(t, err)
+			enc, err := appendWireChunk(nil, &got)
+			require.NoError(t, err)
+			require.Equal(t, string(want), string(enc))
 		}
 	})
 }

@@ -278,7 +278,7 @@ func appendPtr(p *string, s string) *string {
 // emitWire encodes a masked plain chunk for the session record and, with
 // tokens restored when the policy allows it, for the caller.
 func (s *stream) emitWire(w *wireChunk) {
-	if err := s.encodeEvent(w); err != nil {
+	if err := s.encodeWire(w); err != nil {
 		s.fail(err)
 		return
 	}
@@ -288,12 +288,24 @@ func (s *stream) emitWire(w *wireChunk) {
 			s.fail(err)
 			return
 		}
-		if err := s.encodeEvent(w); err != nil {
+		if err := s.encodeWire(w); err != nil {
 			s.fail(err)
 			return
 		}
 	}
 	s.out.Write(s.ev.Bytes())
+}
+
+// encodeWire writes w as one event into s.ev.
+func (s *stream) encodeWire(w *wireChunk) error {
+	s.ev.Reset()
+	b := append(s.ev.AvailableBuffer(), "data: "...)
+	b, err := appendWireChunk(b, w)
+	if err != nil {
+		return err
+	}
+	s.ev.Write(append(b, '\n', '\n'))
+	return nil
 }
 
 // encodeEvent writes v as one event into s.ev.
@@ -748,4 +760,155 @@ func (r *jsonReader) raw(p *json.RawMessage) error {
 	}
 	*p = append((*p)[:0], r.src[start:r.pos]...)
 	return nil
+}
+
+// appendWireChunk appends w encoded exactly as encoding/json encodes it
+// without HTML escaping (FuzzWireChunk compares the two), without
+// reflection.
+func appendWireChunk(b []byte, w *wireChunk) ([]byte, error) {
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, w.ID)
+	b = append(b, `,"object":`...)
+	b = appendJSONString(b, w.Object)
+	b = append(b, `,"created":`...)
+	b = strconv.AppendInt(b, w.Created, 10)
+	b = append(b, `,"model":`...)
+	b = appendJSONString(b, w.Model)
+	b = appendOptString(b, `,"system_fingerprint":`, w.SystemFingerprint)
+	b = appendOptString(b, `,"service_tier":`, w.ServiceTier)
+	b = appendOptString(b, `,"obfuscation":`, w.Obfuscation)
+	b = append(b, `,"choices":`...)
+	if w.Choices == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range w.Choices {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendWireChoice(b, &w.Choices[i]); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	var err error
+	if b, err = appendOptRaw(b, `,"usage":`, w.Usage); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+func appendWireChoice(b []byte, c *wireChoice) ([]byte, error) {
+	b = append(b, `{"index":`...)
+	b = strconv.AppendInt(b, int64(c.Index), 10)
+	if d := c.Delta; d != nil {
+		b = append(b, `,"delta":{`...)
+		n := len(b)
+		if d.Role != "" {
+			b = append(b, `,"role":`...)
+			b = appendJSONString(b, d.Role)
+		}
+		b = appendOptString(b, `,"content":`, d.Content)
+		b = appendOptString(b, `,"refusal":`, d.Refusal)
+		b = appendOptString(b, `,"reasoning_content":`, d.ReasoningContent)
+		b = appendOptString(b, `,"reasoning":`, d.Reasoning)
+		if len(d.ToolCalls) > 0 {
+			b = append(b, `,"tool_calls":[`...)
+			for i := range d.ToolCalls {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendWireToolCall(b, &d.ToolCalls[i])
+			}
+			b = append(b, ']')
+		}
+		if d.FunctionCall != nil {
+			b = append(b, `,"function_call":`...)
+			b = appendWireFunction(b, d.FunctionCall)
+		}
+		if len(b) > n {
+			b = append(b[:n], b[n+1:]...) // the first member's comma
+		}
+		b = append(b, '}')
+	}
+	b = appendOptString(b, `,"text":`, c.Text)
+	var err error
+	if b, err = appendOptRaw(b, `,"logprobs":`, c.Logprobs); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"finish_reason":`...)
+	if c.FinishReason == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendJSONString(b, *c.FinishReason)
+	}
+	if b, err = appendOptRaw(b, `,"content_filter_results":`, c.ContentFilterResults); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+func appendWireToolCall(b []byte, tc *wireToolCall) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if tc.Index != nil {
+		b = append(b, `,"index":`...)
+		b = strconv.AppendInt(b, int64(*tc.Index), 10)
+	}
+	if tc.ID != "" {
+		b = append(b, `,"id":`...)
+		b = appendJSONString(b, tc.ID)
+	}
+	if tc.Type != "" {
+		b = append(b, `,"type":`...)
+		b = appendJSONString(b, tc.Type)
+	}
+	if tc.Function != nil {
+		b = append(b, `,"function":`...)
+		b = appendWireFunction(b, tc.Function)
+	}
+	if len(b) > n {
+		b = append(b[:n], b[n+1:]...)
+	}
+	return append(b, '}')
+}
+
+func appendWireFunction(b []byte, fn *wireFunction) []byte {
+	b = append(b, '{')
+	if fn.Name != "" {
+		b = append(b, `"name":`...)
+		b = appendJSONString(b, fn.Name)
+		b = append(b, ',')
+	}
+	b = append(b, `"arguments":`...)
+	b = appendJSONString(b, fn.Arguments)
+	return append(b, '}')
+}
+
+// appendOptString appends a member for a *string with omitempty.
+func appendOptString(b []byte, member string, p *string) []byte {
+	if p == nil {
+		return b
+	}
+	b = append(b, member...)
+	return appendJSONString(b, *p)
+}
+
+// appendOptRaw appends a member for a json.RawMessage with omitempty,
+// compacted as encoding/json writes it.
+func appendOptRaw(b []byte, member string, raw json.RawMessage) ([]byte, error) {
+	if len(raw) == 0 {
+		return b, nil
+	}
+	b = append(b, member...)
+	if len(raw) == 4 && string(raw) == "null" {
+		return append(b, "null"...), nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, err
+	}
+	return append(b, buf.Bytes()...), nil
 }
