@@ -195,7 +195,7 @@ var _ = def(&builtin{name: "br_cep", ents: []Entity{BRCEP}, pos: []string{"cep",
 
 var _ = def(&builtin{name: "br_placa", ents: []Entity{BRPlaca}, pos: []string{"placa", "veículo", "veiculo", "carro"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(digitRange(4, 4), numLed|letterLed, prefixes(3), false, func(sc *scan, w, dd int) {
+		b.onNumLetters(digitRange(4, 4), numLed|letterLed, prefixes(3), 0, func(sc *scan, w, dd int) {
 			s := sc.s
 			if dd-w == 3 {
 				if word, ok := sc.word(w); ok && pattern(word, "AAA9A99") {
@@ -216,7 +216,7 @@ var _ = def(&builtin{name: "br_placa", ents: []Entity{BRPlaca}, pos: []string{"p
 
 var _ = def(&builtin{name: "br_pix_key", ents: []Entity{BRPixKey}, pos: []string{"pix", "evp", "chave pix"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(digitRange(0, 63), numLed|letterLed, prefixes(1, 2, 3, 4, 5, 6, 7), false, func(sc *scan, w, dd int) {
+		b.onNumLetters(digitRange(0, 63), numLed|letterLed, prefixes(1, 2, 3, 4, 5, 6, 7), 0, func(sc *scan, w, dd int) {
 			s := sc.s
 			if dd-w > 7 || sc.past(w+35) {
 				return

@@ -208,7 +208,7 @@ func ipv6At(d *builtin, sc *scan, id, i int) {
 var _ = def(&builtin{name: "mac_address", ents: []Entity{MACAddress}, pos: []string{"mac", "hardware", "ethernet"},
 	reg: func(d *builtin, b *planBuilder, id int) {
 		// AA-BB-CC-DD-EE-FF: reached from its first group holding a digit.
-		b.onNumLetters(digitRange(0, 63), numLed|letterLed, prefixes(1, 2, 3), false, func(sc *scan, w, dd int) {
+		b.onNumLetters(digitRange(0, 63), numLed|letterLed, prefixes(1, 2, 3), 0, func(sc *scan, w, dd int) {
 			s := sc.s
 			if macDotted(d, sc, id, w) {
 				return

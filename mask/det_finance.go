@@ -90,7 +90,7 @@ var ibanLen = map[string]int{
 
 var _ = def(&builtin{name: "iban", ents: []Entity{IBAN}, pos: []string{"iban", "account", "bank"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(0, letterLed, prefixes(2), false, func(sc *scan, w, dd int) {
+		b.onNumLetters(0, letterLed, prefixes(2), 0, func(sc *scan, w, dd int) {
 			if dd-w != 2 {
 				return
 			}
@@ -264,7 +264,7 @@ func bech32Valid(s string) bool {
 
 var _ = def(&builtin{name: "crypto", ents: []Entity{Crypto}, pos: []string{"wallet", "bitcoin", "btc", "ethereum", "eth", "address", "crypto"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(digitRange(0, 63), numLed|letterLed, prefixes(2), true, func(sc *scan, w, dd int) {
+		b.onNumLetters(digitRange(0, 63), numLed|letterLed, prefixes(2), lengths(14, 64), func(sc *scan, w, dd int) {
 			word, ok := sc.word(w)
 			if !ok {
 				return

@@ -48,7 +48,7 @@ var _ = def(&builtin{name: "uk_nhs", ents: []Entity{UKNHS}, pos: []string{"nhs",
 
 var _ = def(&builtin{name: "uk_nino", ents: []Entity{UKNINO}, pos: []string{"national insurance", "nino", "ni number", "ni no"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(digitRange(6, 6), numLed|letterLed, prefixes(2), false, func(sc *scan, w, dd int) {
+		b.onNumLetters(digitRange(6, 6), numLed|letterLed, prefixes(2), 0, func(sc *scan, w, dd int) {
 			s := sc.s
 			var start, end int
 			var pre string
@@ -194,7 +194,7 @@ func wordDetector(fn func(sc *scan, w, dd int, word string)) numFn {
 
 var _ = def(&builtin{name: "in_pan", ents: []Entity{INPAN}, pos: []string{"pan", "permanent account", "income tax"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(0, letterLed, prefixes(5), true, wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNumLetters(0, letterLed, prefixes(5), lengths(10, 10), wordDetector(func(sc *scan, w, dd int, word string) {
 			if dd-w == 5 && pattern(word, "AAAAA9999A") && strings.IndexByte("PCHFATBLJG", word[3]) >= 0 {
 				sc.add(w, w+10, d.score(sc, w, 0.7), id, INPAN)
 			}
@@ -203,7 +203,7 @@ var _ = def(&builtin{name: "in_pan", ents: []Entity{INPAN}, pos: []string{"pan",
 
 var _ = def(&builtin{name: "in_passport", ents: []Entity{INPassport}, pos: []string{"passport"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(0, letterLed, prefixes(1), true, wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNumLetters(0, letterLed, prefixes(1), lengths(8, 8), wordDetector(func(sc *scan, w, dd int, word string) {
 			if pattern(word, "A9999999") && strings.IndexByte("QXZ", word[0]) < 0 && word[1] != '0' {
 				sc.add(w, w+8, d.score(sc, w, 0.2), id, INPassport)
 			}
@@ -214,7 +214,7 @@ var inStates = "AN AP AR AS BR CH CG DD DL DN GA GJ HR HP JK JH KA KL LA LD MP M
 
 var _ = def(&builtin{name: "in_vehicle_registration", ents: []Entity{INVehicleRegistration}, pos: []string{"vehicle", "registration", "car", "number plate", "rc"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(digitRange(1, 2), numLed|letterLed, prefixes(2), false, func(sc *scan, w, dd int) {
+		b.onNumLetters(digitRange(1, 2), numLed|letterLed, prefixes(2), 0, func(sc *scan, w, dd int) {
 			s := sc.s
 			start := w
 			var sep byte
@@ -274,7 +274,7 @@ var _ = def(&builtin{name: "in_vehicle_registration", ents: []Entity{INVehicleRe
 
 var _ = def(&builtin{name: "in_voter", ents: []Entity{INVoter}, pos: []string{"voter", "epic", "election"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(0, letterLed, prefixes(3), true, wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNumLetters(0, letterLed, prefixes(3), lengths(10, 10), wordDetector(func(sc *scan, w, dd int, word string) {
 			if pattern(word, "AAA9999999") {
 				sc.add(w, w+10, d.score(sc, w, 0.3), id, INVoter)
 			}
@@ -319,7 +319,7 @@ var cfOdd = [36]int{1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 1, 0, 5, 7, 9, 13, 15, 17
 
 var _ = def(&builtin{name: "it_fiscal_code", ents: []Entity{ITFiscalCode}, pos: []string{"codice fiscale", "cf", "fiscal"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(0, letterLed, prefixes(6, 7, 8, 9, 10, 11, 12, 13), true, wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNumLetters(0, letterLed, prefixes(6, 7, 8, 9, 10, 11, 12, 13), lengths(16, 16), wordDetector(func(sc *scan, w, dd int, word string) {
 			if len(word) != 16 || dd-w < 6 || !allUpper(word[:6]) || !isUpper(word[8]) || !isUpper(word[11]) || !isUpper(word[15]) {
 				return
 			}
@@ -358,7 +358,7 @@ var _ = def(&builtin{name: "it_fiscal_code", ents: []Entity{ITFiscalCode}, pos: 
 
 var _ = def(&builtin{name: "it_vat_code", ents: []Entity{ITVATCode}, pos: []string{"partita iva", "p.iva", "p. iva", "piva", "iva", "vat"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(digitRange(11, 11), numLed|letterLed, prefixes(2), true, func(sc *scan, w, dd int) {
+		b.onNumLetters(digitRange(11, 11), numLed|letterLed, prefixes(2), lengths(13, 13), func(sc *scan, w, dd int) {
 			word, ok := sc.word(w)
 			if !ok {
 				return
@@ -383,7 +383,7 @@ var _ = def(&builtin{name: "it_vat_code", ents: []Entity{ITVATCode}, pos: []stri
 
 var _ = def(&builtin{name: "it_identity_card", ents: []Entity{ITIdentityCard}, pos: []string{"carta d'identità", "carta di identità", "carta d'identita", "identity card", "documento", "cie", "id card"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(0, letterLed, prefixes(2), true, wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNumLetters(0, letterLed, prefixes(2), lengths(9, 9), wordDetector(func(sc *scan, w, dd int, word string) {
 			switch {
 			case pattern(word, "AA99999AA"):
 				sc.add(w, w+9, d.score(sc, w, 0.4), id, ITIdentityCard)
@@ -395,7 +395,7 @@ var _ = def(&builtin{name: "it_identity_card", ents: []Entity{ITIdentityCard}, p
 
 var _ = def(&builtin{name: "it_driver_license", ents: []Entity{ITDriverLicense}, pos: []string{"patente", "driver", "license", "licence"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(0, letterLed, prefixes(1, 2), true, wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNumLetters(0, letterLed, prefixes(1, 2), lengths(10, 10), wordDetector(func(sc *scan, w, dd int, word string) {
 			if pattern(word, "AA9999999A") || pattern(word, "A99999999A") {
 				sc.add(w, w+10, d.score(sc, w, 0.3), id, ITDriverLicense)
 			}
@@ -404,7 +404,7 @@ var _ = def(&builtin{name: "it_driver_license", ents: []Entity{ITDriverLicense},
 
 var _ = def(&builtin{name: "it_passport", ents: []Entity{ITPassport}, pos: []string{"passaporto", "passport"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(0, letterLed, prefixes(2), true, wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNumLetters(0, letterLed, prefixes(2), lengths(9, 9), wordDetector(func(sc *scan, w, dd int, word string) {
 			if pattern(word, "AA9999999") {
 				sc.add(w, w+9, d.score(sc, w, 0.2), id, ITPassport)
 			}
@@ -438,7 +438,7 @@ var _ = def(&builtin{name: "es_nif", ents: []Entity{ESNIF}, pos: []string{"dni",
 
 var _ = def(&builtin{name: "es_nie", ents: []Entity{ESNIE}, pos: []string{"nie", "extranjero"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(0, letterLed, prefixes(1), true, wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNumLetters(0, letterLed, prefixes(1), lengths(9, 9), wordDetector(func(sc *scan, w, dd int, word string) {
 			if !pattern(word, "A9999999A") || strings.IndexByte("XYZ", word[0]) < 0 {
 				return
 			}
@@ -454,7 +454,7 @@ var _ = def(&builtin{name: "es_nie", ents: []Entity{ESNIE}, pos: []string{"nie",
 
 var _ = def(&builtin{name: "sg_fin", ents: []Entity{SGFIN}, pos: []string{"nric", "fin", "ic"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(0, letterLed, prefixes(1), true, wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNumLetters(0, letterLed, prefixes(1), lengths(9, 9), wordDetector(func(sc *scan, w, dd int, word string) {
 			if !pattern(word, "A9999999A") || strings.IndexByte("STFGM", word[0]) < 0 {
 				return
 			}
@@ -485,7 +485,7 @@ var _ = def(&builtin{name: "sg_fin", ents: []Entity{SGFIN}, pos: []string{"nric"
 
 var _ = def(&builtin{name: "sg_uen", ents: []Entity{SGUEN}, pos: []string{"uen", "entity number", "acra"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(digitRange(8, 9), numLed|letterLed, prefixes(1), true, wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNumLetters(digitRange(8, 9), numLed|letterLed, prefixes(1), lengths(10, 10), wordDetector(func(sc *scan, w, dd int, word string) {
 			switch {
 			case w == dd && pattern(word, "99999999A"):
 				sc.add(w, w+9, d.score(sc, w, 0.25), id, SGUEN)

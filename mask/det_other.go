@@ -160,7 +160,7 @@ func deIDValue(c byte) int {
 
 var _ = def(&builtin{name: "de_id_card", ents: []Entity{DEIDCard}, pos: []string{"personalausweis", "ausweis", "ausweisnummer", "id card", "identity card"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(0, letterLed, prefixes(1, 2, 3, 4, 5, 6, 7, 8, 9), true, wordDetector(func(sc *scan, w, dd int, word string) {
+		b.onNumLetters(0, letterLed, prefixes(1, 2, 3, 4, 5, 6, 7, 8, 9), lengths(9, 10), wordDetector(func(sc *scan, w, dd int, word string) {
 			if (len(word) != 9 && len(word) != 10) || w == dd {
 				return
 			}

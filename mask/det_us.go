@@ -56,7 +56,7 @@ var _ = def(&builtin{name: "us_itin", ents: []Entity{USITIN}, pos: []string{"iti
 
 var _ = def(&builtin{name: "us_passport", ents: []Entity{USPassport}, pos: []string{"passport"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(digitRange(9, 9), numLed|letterLed, prefixes(1), true, func(sc *scan, w, dd int) {
+		b.onNumLetters(digitRange(9, 9), numLed|letterLed, prefixes(1), lengths(9, 9), func(sc *scan, w, dd int) {
 			word, ok := sc.word(w)
 			if !ok || !(len(word) == 9 && allDigits(word) || pattern(word, "A99999999")) {
 				return
@@ -71,7 +71,7 @@ var _ = def(&builtin{name: "us_passport", ents: []Entity{USPassport}, pos: []str
 var _ = def(&builtin{name: "us_driver_license", ents: []Entity{USDriverLicense},
 	pos: []string{"driver", "driver's", "drivers", "license", "licence", "dl", "dln", "dl#"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(digitRange(7, 14), numLed|letterLed, prefixes(1, 2), true, func(sc *scan, w, dd int) {
+		b.onNumLetters(digitRange(7, 14), numLed|letterLed, prefixes(1, 2), lengths(7, 14), func(sc *scan, w, dd int) {
 			word, ok := sc.word(w)
 			if !ok || len(word) < 7 || len(word) > 14 || dd-w > 2 || !allDigits(word[dd-w:]) {
 				return
@@ -82,7 +82,7 @@ var _ = def(&builtin{name: "us_driver_license", ents: []Entity{USDriverLicense},
 
 var _ = def(&builtin{name: "medical_license", ents: []Entity{MedicalLicense}, pos: []string{"dea", "registration", "prescriber", "license"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(0, letterLed, prefixes(2), true, func(sc *scan, w, dd int) {
+		b.onNumLetters(0, letterLed, prefixes(2), lengths(9, 9), func(sc *scan, w, dd int) {
 			word, ok := sc.word(w)
 			if !ok || !pattern(word, "AA9999999") {
 				return
@@ -131,7 +131,7 @@ var _ = def(&builtin{name: "us_npi", ents: []Entity{USNPI}, pos: []string{"npi",
 var _ = def(&builtin{name: "medical_code", ents: []Entity{MedicalCode},
 	pos: []string{"icd", "icd-10", "icd10", "diagnosis", "diagnosed", "dx", "diagnostic", "condition"},
 	reg: func(d *builtin, b *planBuilder, id int) {
-		b.onNumLetters(0, letterLed, prefixes(1), false, func(sc *scan, w, dd int) {
+		b.onNumLetters(0, letterLed, prefixes(1), 0, func(sc *scan, w, dd int) {
 			if dd-w != 1 || sc.s[w] == 'U' || !isUpper(sc.s[w]) {
 				return
 			}

@@ -45,12 +45,16 @@ type plan struct {
 	// numeric callbacks by digit count of a digit-led token, and for
 	// letter-led tokens
 	numRegs []numReg
-	byBit   [64][]numFn // digit-led callbacks accepting a digit count
+	// regsAt[b]: the numRegs (bit j for numRegs[j]) accepting a group
+	// boundary after b digits; set when there are at most 64 numRegs
+	regsAt []uint64
+	byBit  [64][]numFn // digit-led callbacks accepting a digit count
 	// letter-led callbacks by the number of letters before the first
-	// digit (1..maxPrefix), and whether a callback left out there would
-	// have read the word first (its look-ahead still counts in a stream)
-	letterBy   [maxPrefix + 1][]numFn
-	letterWord [maxPrefix + 1]bool
+	// digit (1..maxPrefix) and the length of the word (0 when sc.word
+	// rejects it), at letterBy[prefix*wordSlots+length]; letterWord says
+	// some callback reads the word first, so the scanner reads it
+	letterBy   [][]numFn
+	letterWord bool
 	at         []posFn
 	phone      []posFn
 	colon      []posFn
@@ -101,21 +105,39 @@ const (
 // letter-led token (see numericStart).
 const maxPrefix = 13
 
+// wordSlots: word lengths 0 (rejected by sc.word) to 64 (its longest).
+const wordSlots = 65
+
 type numReg struct {
 	fn     numFn
 	digits uint64
 	kinds  uint8
 	pre    uint16 // letter-led: prefix lengths fn can match (bit set); 0 any
-	word   bool   // letter-led: fn calls sc.word(w) before it checks the prefix
+	words  uint64 // letter-led: word lengths fn can match (see lengths); 0 when it does not read the word first
 }
 
 // onNumLetters is onNum for a callback that, on a letter-led token, can
 // match only when the number of letters before the first digit is in pre
-// (see prefixes) and returns before any other work for the others, except
-// that it may read sc.word(w) first (wordFirst). The scanner then calls it
-// only for those prefix lengths, from a list chosen with one lookup.
-func (b *planBuilder) onNumLetters(digits uint64, kinds uint8, pre uint16, wordFirst bool, fn numFn) {
-	b.p.numeric = append(b.p.numeric, numReg{fn: fn, digits: digits, kinds: kinds, pre: pre, word: wordFirst})
+// (see prefixes), and returns before any other work for the others. When
+// words is not 0 the callback reads sc.word(w) first, returns when it is
+// rejected, and matches only words of those lengths (see lengths). The
+// scanner calls it only for those prefix and word lengths, from a list
+// chosen with one lookup; it reads the word itself, so a stream still
+// holds back for the word's look-ahead.
+func (b *planBuilder) onNumLetters(digits uint64, kinds uint8, pre uint16, words uint64, fn numFn) {
+	b.p.numeric = append(b.p.numeric, numReg{fn: fn, digits: digits, kinds: kinds, pre: pre, words: words})
+}
+
+// lengths is the bit set of word lengths lo..hi (1..64; bit n-1 for n).
+func lengths(lo, hi int) uint64 {
+	if lo < 1 || hi > 64 || lo > hi {
+		panic("mask: word length out of range")
+	}
+	var m uint64
+	for n := lo; n <= hi; n++ {
+		m |= 1 << (n - 1)
+	}
+	return m
 }
 
 // prefixes is the bit set of the given prefix lengths (1..maxPrefix).
@@ -181,20 +203,40 @@ func newPlan(dets []Detector) *plan {
 			}
 		}
 	}
-	for l := 1; l <= maxPrefix; l++ {
-		skippedWord, keptWord := false, false
-		for _, r := range p.numeric {
-			if r.kinds&letterLed == 0 {
-				continue
-			}
-			if r.pre == 0 || r.pre&(1<<l) != 0 {
-				p.letterBy[l] = append(p.letterBy[l], r.fn)
-				keptWord = keptWord || r.word
-			} else if r.word {
-				skippedWord = true
+	if len(p.numRegs) <= 64 {
+		p.regsAt = make([]uint64, 64)
+		for j, r := range p.numRegs {
+			for b := range p.regsAt {
+				if r.digits&(1<<b) != 0 {
+					p.regsAt[b] |= 1 << j
+				}
 			}
 		}
-		p.letterWord[l] = skippedWord && !keptWord
+	}
+	var letters []numReg
+	for _, r := range p.numeric {
+		if r.kinds&letterLed != 0 {
+			letters = append(letters, r)
+			p.letterWord = p.letterWord || r.words != 0
+		}
+	}
+	if len(letters) > 0 {
+		p.letterBy = make([][]numFn, (maxPrefix+1)*wordSlots)
+		for l := 1; l <= maxPrefix; l++ {
+			for n := 0; n < wordSlots; n++ {
+				var fns []numFn
+				for _, r := range letters {
+					if r.pre != 0 && r.pre&(1<<l) == 0 {
+						continue
+					}
+					if r.words != 0 && (n == 0 || r.words&(1<<(n-1)) == 0) {
+						continue
+					}
+					fns = append(fns, r.fn)
+				}
+				p.letterBy[l*wordSlots+n] = fns
+			}
+		}
 	}
 	lits := make([]string, len(p.anchors))
 	for i, a := range p.anchors {
@@ -598,14 +640,20 @@ func (sc *scan) fireNumeric(i int) {
 		return
 	}
 	if w != i {
-		if sc.p.letterWord[i-w] {
-			// A callback left out would have read the word: its
-			// look-ahead still holds a stream back the same way.
+		if sc.p.letterBy == nil {
+			return
+		}
+		n := 0
+		if sc.p.letterWord {
+			// Read for the callbacks that start with it; its look-ahead
+			// holds a stream back as when they read it.
 			sc.trig = w
-			sc.word(w)
+			if word, ok := sc.word(w); ok {
+				n = len(word)
+			}
 			sc.settle()
 		}
-		for _, fn := range sc.p.letterBy[i-w] {
+		for _, fn := range sc.p.letterBy[(i-w)*wordSlots+n] {
 			sc.trig = w
 			fn(sc, w, i)
 			sc.settle()
@@ -643,6 +691,22 @@ func (sc *scan) fireNumeric(i int) {
 		for _, fn := range sc.p.byBit[bits.TrailingZeros64(cum)] {
 			sc.trig = w
 			fn(sc, w, i)
+			sc.settle()
+		}
+		return
+	}
+	if at := sc.p.regsAt; at != nil {
+		// The callbacks accepting any of the boundaries, in registration
+		// order: the union of the per-boundary sets, without a test (and a
+		// mispredicted branch) per callback.
+		var m uint64
+		for c := cum; c != 0; c &= c - 1 {
+			m |= at[bits.TrailingZeros64(c)]
+		}
+		regs := sc.p.numRegs
+		for ; m != 0; m &= m - 1 {
+			sc.trig = w
+			regs[bits.TrailingZeros64(m)].fn(sc, w, i)
 			sc.settle()
 		}
 		return
