@@ -178,7 +178,7 @@ func FuzzWireChunk(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var fast, std wireChunk
-		ferr := fastWire(b, &fast)
+		ferr := fastWire(&jsonReader{}, b, &fast)
 		serr := decodeWire(b, &std)
 		if ferr == nil {
 			require.NoError(t, serr, "%q", b)
@@ -202,10 +202,10 @@ func FuzzWireChunk(f *testing.F) {
 func TestFastWireTakesTheCommonChunks(t *testing.T) {
 	for _, s := range wireSeeds[:6] {
 		var w wireChunk
-		assert.NoError(t, fastWire([]byte(s), &w), s)
+		assert.NoError(t, fastWire(&jsonReader{}, []byte(s), &w), s)
 	}
 	for _, s := range []string{`{"id":"a","id":"b"}`, `{"ID":"a"}`, `{"model":null}`, `{"created":1.0}`, `{"x":1}`} {
 		var w wireChunk
-		assert.Error(t, fastWire([]byte(s), &w), s)
+		assert.Error(t, fastWire(&jsonReader{}, []byte(s), &w), s)
 	}
 }

@@ -131,7 +131,8 @@ type stream struct {
 	out     bytes.Buffer // events ready for the caller
 	ev      bytes.Buffer // the event being encoded
 	enc     *json.Encoder
-	err     error // returned once out is drained
+	jr      jsonReader // reads plain chunks
+	err     error      // returned once out is drained
 	line    []byte
 	data    []byte
 	hasData bool
@@ -405,7 +406,9 @@ func (s *stream) maskChunk(doc map[string]any) error {
 		if t, ok := c["text"].(string); ok && t != "" {
 			f := s.field(streamKey{idx, "text", -1})
 			c["text"] = f.write(t)
-			s.touch(f, mapGet(c, "text"), mapSet(c, "text"))
+			if s.restore {
+				s.touch(f, mapGet(c, "text"), mapSet(c, "text"))
+			}
 		} else if c["text"] != nil && !ok {
 			return fmt.Errorf("choice text is a %T", c["text"])
 		}
@@ -416,7 +419,9 @@ func (s *stream) maskChunk(doc map[string]any) error {
 				if t, ok := delta[name].(string); ok && t != "" {
 					f := s.field(streamKey{idx, name, -1})
 					delta[name] = f.write(t)
-					s.touch(f, mapGet(delta, name), mapSet(delta, name))
+					if s.restore {
+						s.touch(f, mapGet(delta, name), mapSet(delta, name))
+					}
 				}
 			}
 			tcs, _ := delta["tool_calls"].([]any)
@@ -437,7 +442,9 @@ func (s *stream) maskChunk(doc map[string]any) error {
 				if t, ok := fn["arguments"].(string); ok && t != "" {
 					f := s.field(streamKey{idx, "tool", ti})
 					fn["arguments"] = f.write(t)
-					s.touch(f, mapGet(fn, "arguments"), mapSet(fn, "arguments"))
+					if s.restore {
+						s.touch(f, mapGet(fn, "arguments"), mapSet(fn, "arguments"))
+					}
 				}
 			}
 			if fn, ok := cz.obj(delta["function_call"]); ok {
@@ -445,7 +452,9 @@ func (s *stream) maskChunk(doc map[string]any) error {
 				if t, ok := fn["arguments"].(string); ok && t != "" {
 					f := s.field(streamKey{idx, "function_call", -1})
 					fn["arguments"] = f.write(t)
-					s.touch(f, mapGet(fn, "arguments"), mapSet(fn, "arguments"))
+					if s.restore {
+						s.touch(f, mapGet(fn, "arguments"), mapSet(fn, "arguments"))
+					}
 				}
 			}
 		}
@@ -591,7 +600,9 @@ func (s *stream) mapAppend(c map[string]any) func(*streamField, string) {
 		if k.field == "text" {
 			prev, _ := c["text"].(string)
 			c["text"] = prev + rest
-			s.touch(f, mapGet(c, "text"), mapSet(c, "text"))
+			if s.restore {
+				s.touch(f, mapGet(c, "text"), mapSet(c, "text"))
+			}
 			return
 		}
 		delta, ok := c["delta"].(map[string]any)
@@ -602,7 +613,9 @@ func (s *stream) mapAppend(c map[string]any) func(*streamField, string) {
 		switch k.field {
 		case "tool":
 			fn := appendToolArgs(delta, k.tool, rest)
-			s.touch(f, mapGet(fn, "arguments"), mapSet(fn, "arguments"))
+			if s.restore {
+				s.touch(f, mapGet(fn, "arguments"), mapSet(fn, "arguments"))
+			}
 		case "function_call":
 			fn, ok := delta["function_call"].(map[string]any)
 			if !ok {
@@ -611,11 +624,15 @@ func (s *stream) mapAppend(c map[string]any) func(*streamField, string) {
 			}
 			prev, _ := fn["arguments"].(string)
 			fn["arguments"] = prev + rest
-			s.touch(f, mapGet(fn, "arguments"), mapSet(fn, "arguments"))
+			if s.restore {
+				s.touch(f, mapGet(fn, "arguments"), mapSet(fn, "arguments"))
+			}
 		default:
 			prev, _ := delta[k.field].(string)
 			delta[k.field] = prev + rest
-			s.touch(f, mapGet(delta, k.field), mapSet(delta, k.field))
+			if s.restore {
+				s.touch(f, mapGet(delta, k.field), mapSet(delta, k.field))
+			}
 		}
 	}
 }

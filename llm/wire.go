@@ -107,7 +107,7 @@ func decodeWire(data []byte, w *wireChunk) error {
 // generic path.
 func (s *stream) plainChunk(data []byte) bool {
 	var w wireChunk
-	if readWire(data, &w) != nil {
+	if readWireWith(&s.jr, data, &w) != nil {
 		return false
 	}
 	for i := range w.Choices {
@@ -167,13 +167,17 @@ func (s *stream) maskWireChoice(c *wireChoice) {
 			if fn := tc.Function; fn != nil && fn.Arguments != "" {
 				f := s.field(streamKey{idx, "tool", ti})
 				fn.Arguments = f.write(fn.Arguments)
-				s.touch(f, fn.get, fn.set)
+				if s.restore {
+					s.touch(f, fn.get, fn.set)
+				}
 			}
 		}
 		if fc := d.FunctionCall; fc != nil && fc.Arguments != "" {
 			f := s.field(streamKey{idx, "function_call", -1})
 			fc.Arguments = f.write(fc.Arguments)
-			s.touch(f, fc.get, fc.set)
+			if s.restore {
+				s.touch(f, fc.get, fc.set)
+			}
 		}
 	}
 	if c.FinishReason != nil && *c.FinishReason != "" {
@@ -192,9 +196,11 @@ func (s *stream) maskPtr(p **string, k streamKey) {
 		return
 	}
 	f := s.field(k)
-	m := f.write(**p)
-	*p = &m
-	s.touch(f, ptrGet(p), ptrSet(p))
+	// The pointer is this chunk's own (the decoder allocated it).
+	**p = f.write(**p)
+	if s.restore {
+		s.touch(f, ptrGet(p), ptrSet(p))
+	}
 }
 
 func ptrGet(p **string) func() string {
@@ -217,7 +223,9 @@ func (s *stream) wireAppend(c *wireChoice) func(*streamField, string) {
 		k := f.key
 		if k.field == "text" {
 			c.Text = appendPtr(c.Text, rest)
-			s.touch(f, ptrGet(&c.Text), ptrSet(&c.Text))
+			if s.restore {
+				s.touch(f, ptrGet(&c.Text), ptrSet(&c.Text))
+			}
 			return
 		}
 		if c.Delta == nil {
@@ -227,22 +235,32 @@ func (s *stream) wireAppend(c *wireChoice) func(*streamField, string) {
 		switch k.field {
 		case "content":
 			d.Content = appendPtr(d.Content, rest)
-			s.touch(f, ptrGet(&d.Content), ptrSet(&d.Content))
+			if s.restore {
+				s.touch(f, ptrGet(&d.Content), ptrSet(&d.Content))
+			}
 		case "refusal":
 			d.Refusal = appendPtr(d.Refusal, rest)
-			s.touch(f, ptrGet(&d.Refusal), ptrSet(&d.Refusal))
+			if s.restore {
+				s.touch(f, ptrGet(&d.Refusal), ptrSet(&d.Refusal))
+			}
 		case "reasoning_content":
 			d.ReasoningContent = appendPtr(d.ReasoningContent, rest)
-			s.touch(f, ptrGet(&d.ReasoningContent), ptrSet(&d.ReasoningContent))
+			if s.restore {
+				s.touch(f, ptrGet(&d.ReasoningContent), ptrSet(&d.ReasoningContent))
+			}
 		case "reasoning":
 			d.Reasoning = appendPtr(d.Reasoning, rest)
-			s.touch(f, ptrGet(&d.Reasoning), ptrSet(&d.Reasoning))
+			if s.restore {
+				s.touch(f, ptrGet(&d.Reasoning), ptrSet(&d.Reasoning))
+			}
 		case "function_call":
 			if d.FunctionCall == nil {
 				d.FunctionCall = &wireFunction{}
 			}
 			d.FunctionCall.Arguments += rest
-			s.touch(f, d.FunctionCall.get, d.FunctionCall.set)
+			if s.restore {
+				s.touch(f, d.FunctionCall.get, d.FunctionCall.set)
+			}
 		case "tool":
 			for j := range d.ToolCalls {
 				tc := &d.ToolCalls[j]
@@ -255,14 +273,18 @@ func (s *stream) wireAppend(c *wireChoice) func(*streamField, string) {
 						tc.Function = &wireFunction{}
 					}
 					tc.Function.Arguments += rest
-					s.touch(f, tc.Function.get, tc.Function.set)
+					if s.restore {
+						s.touch(f, tc.Function.get, tc.Function.set)
+					}
 					return
 				}
 			}
 			ti := k.tool
 			fn := &wireFunction{Arguments: rest}
 			d.ToolCalls = append(d.ToolCalls, wireToolCall{Index: &ti, Function: fn})
-			s.touch(f, fn.get, fn.set)
+			if s.restore {
+				s.touch(f, fn.get, fn.set)
+			}
 		}
 	}
 }
@@ -440,7 +462,13 @@ var errWireSlow = errors.New("chunk needs the general decoder")
 // readWire decodes data as a plain chunk: fast when it can, else with
 // decodeWire.
 func readWire(data []byte, w *wireChunk) error {
-	if fastWire(data, w) == nil {
+	var r jsonReader
+	return readWireWith(&r, data, w)
+}
+
+// readWireWith is readWire with a reader to reuse.
+func readWireWith(r *jsonReader, data []byte, w *wireChunk) error {
+	if fastWire(r, data, w) == nil {
 		return nil
 	}
 	*w = wireChunk{}
@@ -449,11 +477,11 @@ func readWire(data []byte, w *wireChunk) error {
 
 // fastWire decodes a common chunk, or fails with errWireSlow or a syntax
 // error; w may then hold part of it.
-func fastWire(data []byte, w *wireChunk) error {
+func fastWire(r *jsonReader, data []byte, w *wireChunk) error {
 	if len(data) == 0 || data[0] != '{' {
 		return errNotWire
 	}
-	r := &jsonReader{src: data, str: string(data)}
+	*r = jsonReader{src: data, str: string(data)}
 	err := r.members(func(key string) error {
 		switch key {
 		case "id":
