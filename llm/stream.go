@@ -656,8 +656,11 @@ func appendToolArgs(delta map[string]any, index int, text string) map[string]any
 		fn["arguments"] = prev + text
 		return fn
 	}
+	// The index as the decoder writes it, so that indexOf reads it when
+	// another tool call's text is released into this chunk: an int would
+	// read as index 0 and join two tool calls' texts.
 	fn := map[string]any{"arguments": text}
-	delta["tool_calls"] = append(tcs, map[string]any{"index": index, "function": fn})
+	delta["tool_calls"] = append(tcs, map[string]any{"index": json.Number(strconv.Itoa(index)), "function": fn})
 	return fn
 }
 
