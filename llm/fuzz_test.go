@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -84,11 +85,11 @@ func deltas(t testing.TB, out []byte) map[string]string {
 		}
 		require.NoError(t, json.Unmarshal([]byte(payload), &ev), "every event the caller gets is JSON: %q", payload)
 		for _, c := range ev.Choices {
-			k := string(rune('0' + c.Index%10))
+			k := strconv.Itoa(c.Index) // "0content", "11tool3": every index its own key
 			texts[k+"content"] += c.Delta.Content
 			texts[k+"refusal"] += c.Delta.Refusal
 			for _, tc := range c.Delta.ToolCalls {
-				texts[k+"tool"+string(rune('0'+tc.Index%10))] += tc.Function.Arguments
+				texts[k+"tool"+strconv.Itoa(tc.Index)] += tc.Function.Arguments
 			}
 		}
 		requireMasked(t, string(ev.Error), "an error event")
