@@ -221,6 +221,9 @@ var _ = def(&builtin{name: "br_pix_key", ents: []Entity{BRPixKey}, pos: []string
 			if dd-w > 7 || sc.past(w+35) {
 				return
 			}
+			if s[w+8] != '-' || s[w+13] != '-' || s[w+18] != '-' || s[w+23] != '-' {
+				return // the dashes first: most tokens fail there
+			}
 			for i := 0; i < 36; i++ {
 				c := s[w+i]
 				if i == 8 || i == 13 || i == 18 || i == 23 {

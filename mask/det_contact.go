@@ -221,6 +221,9 @@ var _ = def(&builtin{name: "mac_address", ents: []Entity{MACAddress}, pos: []str
 				return
 			}
 			sc.trig = st
+			if st+4 < sc.n && s[st+2] != '-' {
+				return // what the loop finds by its second group, without a look past the end
+			}
 			for g := 0; g < 6; g++ {
 				p := st + 3*g
 				if sc.past(p+1) || !isHex(s[p]) || !isHex(s[p+1]) || g > 0 && s[p-1] != '-' {
@@ -540,6 +543,11 @@ func (sc *scan) timeAfter(i int) bool {
 // letters only).
 func macDotted(d *builtin, sc *scan, id, w int) bool {
 	s := sc.s
+	if w+4 < sc.n && s[w+4] != '.' && (w < 5 || s[w-1] != '.') {
+		// Neither a first group at w nor a later one: what the loop
+		// below finds, without a look past the end.
+		return false
+	}
 	for back := 0; back <= 10; back += 5 {
 		st := w - back
 		if st < 0 || back > 0 && s[st+4] != '.' {
