@@ -365,6 +365,14 @@ func (s *stream) dispatch() {
 // the request), and keeps it for the audit event.
 func (s *stream) upstreamError(data []byte) {
 	masked, err := s.op.MaskJSON("error", data)
+	if err == nil {
+		// One line: the event's data lines were joined with newlines,
+		// which must not split the event the caller reads.
+		var buf bytes.Buffer
+		if err = json.Compact(&buf, masked); err == nil {
+			masked = buf.Bytes()
+		}
+	}
 	if err != nil {
 		s.fail(fmt.Errorf("%w: error event: %v", ErrMalformedResponse, err))
 		return
