@@ -183,12 +183,16 @@ func (sc *scan) boundary(i int) bool {
 // wordEnd returns the end of the alphanumeric run starting at w (at most
 // limit bytes; ok is false when it is longer).
 func (sc *scan) wordEnd(w, limit int) (int, bool) {
-	i := w
-	for !sc.past(i) && isAlnum(sc.s[i]) {
+	// A plain bounded loop, counted as one past check per byte read.
+	i, s := w, sc.s
+	lim := min(sc.n, w+limit+1)
+	for i < lim && isAlnum(s[i]) {
 		i++
-		if i-w > limit {
-			return i, false
-		}
 	}
+	sc.work += i - w
+	if i-w > limit {
+		return i, false
+	}
+	sc.past(i) // the check that ends the word: a look past the end when i == n
 	return i, true
 }
