@@ -97,6 +97,8 @@ func TestAnswerKeepsUpstreamBytesOutsideMaskedTexts(t *testing.T) {
 	got := call(analyst(), fmt.Sprintf(tmpl, `"hi"`, `"ok"`, `{"content":[{"token":"hi"}]}`))
 	assert.Contains(t, got, `"logprobs":null`)
 	assert.NotContains(t, got, `{"token":"hi"}`)
+	got = call(analyst(), `{"choices":[{"index":0,"message":{"role":"assistant","content":"hi"}}],"usage":{"Prompt_Tokens":3}}`)
+	assert.Contains(t, got, `"usage":{"prompt_tokens":3}`, "a member renamed by case: re-encoded")
 	got = call(analyst(), `{"choices":[{"index":0,"message":{"role":"assistant","content":"hi \ud800","content":"alice@example.com"}}]}`)
 	assert.Empty(t, leaks(got))
 	assert.NotContains(t, got, `\ud800`)

@@ -241,6 +241,11 @@ func maskBody(op *ragguard.Op, ep endpoint, raw []byte) (masked, client []byte, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrMalformedResponse, err)
 	}
+	if um, ok := doc["usage"].(map[string]any); ok && exact {
+		for k := range um {
+			exact = exact && plainKey(k) // usageOf renames case variants
+		}
+	}
 	if u, ok := usageOf(doc); ok {
 		u.FinishReason = finishReasonOf(doc)
 		op.SetUsage(u)
