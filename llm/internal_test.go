@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"mime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -102,4 +103,12 @@ func TestReadAllSizedTreatsTheSizeAsAHint(t *testing.T) {
 	}
 	_, err := readAllSized(iotest.TimeoutReader(strings.NewReader("hello")), 5, 10)
 	assert.ErrorIs(t, err, iotest.ErrTimeout, "a read error is not an end")
+}
+
+func TestMediaTypeOfAgreesWithMime(t *testing.T) {
+	for _, ct := range []string{"application/json", "text/event-stream", "application/json; charset=utf-8",
+		"text/event-stream; charset=utf-8", "Text/Event-Stream", "application/json;charset=UTF-8", "", "text/event-stream; =x", "bogus"} {
+		want, _, _ := mime.ParseMediaType(ct)
+		assert.Equal(t, want, mediaTypeOf(ct), ct)
+	}
 }

@@ -195,7 +195,7 @@ func (gv *governor) answer(op *ragguard.Op, ep endpoint, req *http.Request, resp
 		resp.Body.Close()
 		return nil, op.Finish(err)
 	}
-	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	mediaType := mediaTypeOf(resp.Header.Get("Content-Type"))
 	switch {
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return gv.errorAnswer(op, resp)
@@ -220,6 +220,22 @@ func (gv *governor) answer(op *ragguard.Op, ep endpoint, req *http.Request, resp
 		return nil, err
 	}
 	return withBody(resp, client), nil
+}
+
+// mediaTypeOf returns the media type of a Content-Type value, as
+// mime.ParseMediaType reads it ("" when it cannot), without parsing the
+// values providers send most.
+func mediaTypeOf(ct string) string {
+	switch ct {
+	case "application/json", "text/event-stream":
+		return ct
+	case "application/json; charset=utf-8":
+		return "application/json"
+	case "text/event-stream; charset=utf-8":
+		return "text/event-stream"
+	}
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt
 }
 
 // maskBody masks a non-streamed response body. It returns the masked body
