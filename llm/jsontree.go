@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -83,6 +84,11 @@ func (r *jsonReader) skipSpace() {
 // whitespace.
 func readObjectDoc(b []byte, track bool) (map[string]any, *jsonReader, error) {
 	r := &jsonReader{src: b, str: string(b), track: track}
+	if track {
+		// About one string value per member name: a quarter of the
+		// quotes, so that spans rarely grow.
+		r.spans = make([]strSpan, 0, bytes.Count(b, []byte{'"'})/4+4)
+	}
 	r.skipSpace()
 	if r.pos >= len(b) {
 		return nil, nil, errors.New("unexpected end of JSON input")
