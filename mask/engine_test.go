@@ -513,3 +513,19 @@ func TestLeadingStarPathMatchesAnyDepth(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"email":"[EMAIL]","u":{"email":"[EMAIL]","v":[{"email":"[EMAIL]"}]},"a":{"b":{"code":"[CODE]"},"code":"2"}}`, string(out))
 }
+
+// A value in a member name is masked like any text, and the summary's
+// location names the masked key, never the value.
+func TestJSONMasksValuesInMemberNames(t *testing.T) {
+	_, m := newMasker(t, mask.Profile{Name: "p"})
+	out, sum, err := m.JSON([]byte(`{"error":{"alice@example.com":"unknown user","code":7}}`), "body")
+	require.NoError(t, err)
+	assert.Equal(t, `{"error":{"[EMAIL]":"unknown user","code":7}}`, string(out))
+	assert.True(t, json.Valid(out))
+	require.Len(t, sum.Findings, 1)
+	assert.Equal(t, mask.Email, sum.Findings[0].Entity)
+	assert.NotContains(t, sum.Findings[0].Location, "alice")
+	again, _, err := m.JSON(out, "body")
+	require.NoError(t, err)
+	assert.Equal(t, string(out), string(again), "idempotent")
+}

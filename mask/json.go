@@ -16,7 +16,8 @@ var ErrMalformedJSON = errors.New("mask: malformed JSON")
 // JSON masks a JSON document: field rules by path first (a rule on an object
 // or array covers everything inside; drop removes the member or element),
 // then content detection on every string and number. A number in which a
-// value is found becomes a string. Keys are kept. Malformed input is an
+// value is found becomes a string. Member names are kept unless a detector
+// finds a value in them, which is then masked like any text. Malformed input is an
 // error and the input is returned unchanged. When nothing is masked the
 // input slice itself is returned; otherwise the output is compact.
 func (m *Masker) JSON(data []byte, loc string) ([]byte, Summary, error) {
@@ -176,6 +177,15 @@ func (w *jsonWalker) object(forced *fieldRule) error {
 			return errors.New("missing colon")
 		}
 		w.pos++
+		// A member name can carry a value too ({"alice@example.com": 1}):
+		// mask it like text, and let the path (and so every location in the
+		// summary) name the masked key, never the value.
+		if ms := w.m.p.detect(key, nil); len(ms) > 0 {
+			masked := w.m.appendMasked(nil, key, 0, len(key), ms, w.location()+".(key)", &w.sum)
+			key = string(masked)
+			rawKey = appendJSONString(nil, key)
+			w.changed = true
+		}
 		w.path = append(w.path, elem{key: key})
 		r := forced
 		if r == nil {
