@@ -15,7 +15,7 @@ FUZZTIME ?= 5s
 BENCHTIME ?= 200ms
 QUICKSTART ?= ./examples/quickstart
 # 1: unformatted files fail fmt-check (and so make test).
-FMT_STRICT ?= 0
+FMT_STRICT ?= 1
 # Missing services fail the tests instead of skipping them.
 REQUIRE_SERVICES ?= 1
 
@@ -44,8 +44,7 @@ check: fmt-check vet quickstart fuzz test-go
 fmt:
 	$(GO) fmt $(PKGS)
 
-# Lists files gofmt would change; fails only with FMT_STRICT=1, so that a
-# stray blank does not sink a CI run (make test warns).
+# Lists files gofmt would change and fails (FMT_STRICT=0 only warns).
 fmt-check:
 	@out=$$(gofmt -l $$($(GO) list -e -f '{{$$d := .Dir}}{{range .GoFiles}}{{$$d}}/{{.}} {{end}}{{range .TestGoFiles}}{{$$d}}/{{.}} {{end}}{{range .XTestGoFiles}}{{$$d}}/{{.}} {{end}}' $(PKGS)) | sed "s|^$$PWD/||"); \
 	if [ -n "$$out" ]; then \
