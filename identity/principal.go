@@ -89,6 +89,8 @@ func NewContext(ctx context.Context, p Principal) context.Context {
 }
 
 // FromContext returns the Principal stored in ctx by NewContext, if any.
+// The Principal is a copy, but its Groups and Roles slices are shared with
+// every other holder of ctx: treat them as read-only.
 func FromContext(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(Principal)
 	return p, ok
