@@ -141,6 +141,9 @@ func New(opts ...Option) (*Guard, error) {
 	if c.policy.NeedsApproval() && c.approver == nil {
 		return nil, fmt.Errorf("%w: the policy holds calls for approval but no approver is configured (WithApprover)", ErrInvalidPolicy)
 	}
+	if c.policy.UsesDetections() && c.masker == nil {
+		return nil, fmt.Errorf("%w: the policy's conditions read call.detected but no masker is configured to detect (WithMasker)", ErrInvalidPolicy)
+	}
 	if profiles := c.policy.MaskProfiles(); len(profiles) > 0 {
 		if c.masker == nil {
 			return nil, fmt.Errorf("%w: the policy names masking profiles %v but no masker is configured (WithMasker)", ErrInvalidPolicy, profiles)
@@ -214,7 +217,8 @@ func (g *Guard) Begin(ctx context.Context, c *Call) (*Op, error) {
 	op.principal = &p
 
 	var detected []string
-	if g.masker != nil && g.policy.usesDetections() {
+	if g.policy.UsesDetections() {
+		detected = []string{}
 		for _, in := range c.Inputs {
 			for _, e := range g.masker.Detect(in.Text) {
 				if !slices.Contains(detected, e) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ragguard/ragguard/approval"
 	"github.com/ragguard/ragguard/identity"
+	"github.com/ragguard/ragguard/mask"
 )
 
 // recordingAuditor keeps every event and the ctx it saw; fail makes it refuse.
@@ -577,12 +578,18 @@ func BenchmarkGuardOverhead(b *testing.B) {
 	}
 }
 
-// BenchmarkGuardOverhead50Rules is the same with the 50-rule policy.
+// BenchmarkGuardOverhead50Rules is the same with the 50-rule policy, whose
+// conditions read detections, on a 5-byte clean prompt.
 func BenchmarkGuardOverhead50Rules(b *testing.B) {
-	g, err := New(WithPolicy(fiftyRulePolicy(b)), WithAuditor(DiscardAudit()))
+	// The last rule reads call.detected, so the Guard runs the real
+	// detectors on the call's input too.
+	eng, err := mask.New()
+	require.NoError(b, err)
+	g, err := New(WithPolicy(fiftyRulePolicy(b)), WithAuditor(DiscardAudit()), WithMasker(MaskEngine(eng)))
 	require.NoError(b, err)
 	ctx := alice()
-	call := &Call{Kind: KindLLM, Operation: "chat", Resources: []string{"gpt-4o"}, Attributes: map[string]any{"stream": false}}
+	call := &Call{Kind: KindLLM, Operation: "chat", Resources: []string{"gpt-4o"}, Attributes: map[string]any{"stream": false},
+		Inputs: []Input{{Location: "m", Text: "hello"}}}
 	b.ReportAllocs()
 	for b.Loop() {
 		op, err := g.Begin(ctx, call)

@@ -3,6 +3,7 @@ package ragguard
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -57,4 +58,35 @@ func TestMaskEngineUnknownProfileRefused(t *testing.T) {
 	_, err = New(WithPolicy(p), WithAuditor(DiscardAudit()), WithMasker(MaskEngine(eng)))
 	require.ErrorIs(t, err, ErrInvalidPolicy)
 	assert.Contains(t, err.Error(), `"hipaa"`)
+}
+
+// A deny rule on detected content must never be silently skipped: written
+// with index syntax (which a string search for "call.detected" misses) it
+// still fires, and a Guard without a masker cannot run such a policy.
+func TestDetectionRulesFailClosed(t *testing.T) {
+	eng, err := mask.New()
+	require.NoError(t, err)
+	p, err := NewPolicy(PolicyConfig{Rules: []RuleConfig{
+		{Name: "no-ssn", Kinds: []Kind{KindLLM}, When: `"US_SSN" in call["detected"]`, Effect: Deny},
+		{Name: "chat", Kinds: []Kind{KindLLM}, Effect: Allow},
+	}})
+	require.NoError(t, err)
+	g, err := New(WithPolicy(p), WithAuditor(DiscardAudit()), WithMasker(MaskEngine(eng)))
+	require.NoError(t, err)
+	_, err = g.Begin(alice(), &Call{Kind: KindLLM, Operation: "chat", Inputs: []Input{{Location: "m", Text: "SSN 123-45-6789"}}})
+	require.ErrorIs(t, err, ErrPermissionDenied)
+	op, err := g.Begin(alice(), &Call{Kind: KindLLM, Operation: "chat", Inputs: []Input{{Location: "m", Text: "hello"}}})
+	require.NoError(t, err)
+	require.NoError(t, op.Finish(nil))
+
+	_, err = New(WithPolicy(p), WithAuditor(DiscardAudit()))
+	require.ErrorIs(t, err, ErrInvalidPolicy, "detection-based conditions need a masker")
+	assert.Contains(t, err.Error(), "call.detected")
+
+	// Decide with detected == nil means detection did not run: a condition
+	// reading it cannot be evaluated, so the call is denied, never allowed.
+	d := p.Decide(analyst(), &Call{Kind: KindLLM, Operation: "chat"}, nil, time.Now())
+	assert.Equal(t, Deny, d.Effect)
+	assert.Equal(t, "no-ssn", d.Rule)
+	assert.Contains(t, d.Reason, "condition error")
 }

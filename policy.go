@@ -132,12 +132,14 @@ type Policy struct {
 }
 
 type rule struct {
-	cfg      RuleConfig
-	index    int
-	kinds    []Kind
-	prg      cel.Program
-	filter   []filterTemplate
-	approval *ApprovalConfig
+	cfg   RuleConfig
+	index int
+	kinds []Kind
+	prg   cel.Program
+	// readsDetected: the condition may read call.detected.
+	readsDetected bool
+	filter        []filterTemplate
+	approval      *ApprovalConfig
 }
 
 type filterTemplate struct {
@@ -181,12 +183,14 @@ func (p *Policy) NeedsApproval() bool {
 	return false
 }
 
-// usesDetections reports whether any condition reads call.detected, so the
-// Guard can skip detection when nothing would read it.
-func (p *Policy) usesDetections() bool { return p.needsDetect }
+// UsesDetections reports whether any condition may read call.detected; the
+// Guard then runs detection on every call's inputs (and needs a masker).
+func (p *Policy) UsesDetections() bool { return p.needsDetect }
 
 // Decide evaluates the policy for principal p calling c. detected lists the
-// entity types the masking engine found in the call's inputs. It never
+// entity types the masking engine found in the call's inputs; nil means
+// detection did not run, and a condition reading call.detected then fails,
+// which denies. It never
 // returns an error: anything that stops a rule from being evaluated denies.
 func (p *Policy) Decide(pr identity.Principal, c *Call, detected []string, now time.Time) Decision {
 	var act *activation

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cel.dev/cel-go/cel"
+	celast "cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/ext"
 
@@ -40,19 +41,39 @@ func conditionEnv() (*cel.Env, error) {
 	return celEnv, celEnvErr
 }
 
-func compileCondition(expr string) (cel.Program, error) {
+// compileCondition compiles a rule condition and reports whether it may
+// read call.detected.
+func compileCondition(expr string) (cel.Program, bool, error) {
 	env, err := conditionEnv()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	ast, iss := env.Compile(expr)
 	if iss.Err() != nil {
-		return nil, iss.Err()
+		return nil, false, iss.Err()
 	}
 	if !ast.OutputType().IsExactType(types.BoolType) && !ast.OutputType().IsExactType(types.DynType) {
-		return nil, fmt.Errorf("condition has type %s, want bool", ast.OutputType())
+		return nil, false, fmt.Errorf("condition has type %s, want bool", ast.OutputType())
 	}
-	return env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(celCostLimit))
+	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(celCostLimit))
+	return prg, mayReadDetected(ast), err
+}
+
+// mayReadDetected answers from the checked expression, not its text:
+// every use of the variable call other than selecting one of its other
+// fields (call["detected"], call passed whole to a function or macro) counts
+// as a read, so that detection is never skipped for a condition that needs it.
+func mayReadDetected(a *cel.Ast) bool {
+	for _, id := range celast.MatchDescendants(celast.NavigateAST(a.NativeRep()), celast.KindMatcher(celast.IdentKind)) {
+		if id.AsIdent() != "call" {
+			continue
+		}
+		parent, ok := id.Parent()
+		if !ok || parent.Kind() != celast.SelectKind || parent.AsSelect().FieldName() == "detected" {
+			return true
+		}
+	}
+	return false
 }
 
 // activation is the input of one evaluation, built at most once per call and
@@ -70,7 +91,7 @@ func newActivation(pr identity.Principal, c *Call, detected []string, now time.T
 	if attrs == nil {
 		attrs = map[string]any{}
 	}
-	return &activation{vars: map[string]any{
+	act := &activation{vars: map[string]any{
 		"principal": map[string]any{
 			"subject":     pr.Subject,
 			"issuer":      pr.Issuer,
@@ -86,11 +107,16 @@ func newActivation(pr identity.Principal, c *Call, detected []string, now time.T
 			"operation":   c.Operation,
 			"resources":   nonNil(c.Resources),
 			"attributes":  attrs,
-			"detected":    nonNil(detected),
 			"input_bytes": inputBytes,
 		},
 		"now": now,
 	}}
+	// nil means detection did not run: leave the key out, so a condition
+	// that reads it fails (and denies) instead of seeing "nothing found".
+	if detected != nil {
+		act.vars["call"].(map[string]any)["detected"] = detected
+	}
+	return act
 }
 
 func nonNil(s []string) []string {

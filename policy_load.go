@@ -199,7 +199,7 @@ func NewPolicy(cfg PolicyConfig, opts ...PolicyOption) (*Policy, error) {
 				break
 			}
 		}
-		if r.cfg.When != "" && strings.Contains(r.cfg.When, "call.detected") {
+		if r.readsDetected {
 			p.needsDetect = true
 		}
 		p.rules = append(p.rules, r)
@@ -254,11 +254,11 @@ func compileRule(rc RuleConfig, i int, roles []string, o policyOptions) (*rule, 
 	}
 	r := &rule{cfg: rc, index: i, kinds: rc.Kinds}
 	if rc.When != "" {
-		prg, err := compileCondition(rc.When)
+		prg, reads, err := compileCondition(rc.When)
 		if err != nil {
 			bad("when", "%v", err)
 		}
-		r.prg = prg
+		r.prg, r.readsDetected = prg, reads
 	}
 	if len(rc.Filter) > 0 {
 		f, err := compileFilter(rc.Filter)

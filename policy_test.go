@@ -56,6 +56,10 @@ rules:
     effect: allow
 `
 
+// noneFound is what the Guard passes when detection ran and found nothing
+// (nil would mean detection did not run).
+var noneFound = []string{}
+
 func analyst() identity.Principal {
 	return identity.Principal{Subject: "alice", Issuer: "https://idp.test", Roles: []string{"analyst"}, Tenant: "acme", Kind: identity.KindUser}
 }
@@ -65,7 +69,7 @@ func TestParsePolicyDecisions(t *testing.T) {
 	require.NoError(t, err)
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
-	d := p.Decide(analyst(), &Call{Kind: KindLLM, Operation: "chat", Resources: []string{"gpt-4o-mini"}}, nil, now)
+	d := p.Decide(analyst(), &Call{Kind: KindLLM, Operation: "chat", Resources: []string{"gpt-4o-mini"}}, noneFound, now)
 	assert.Equal(t, Allow, d.Effect)
 	assert.Equal(t, "analysts-chat", d.Rule)
 	assert.Equal(t, "standard", d.Mask, "default mask applies when the rule names none")
@@ -75,20 +79,20 @@ func TestParsePolicyDecisions(t *testing.T) {
 	assert.Equal(t, Deny, d.Effect)
 	assert.Equal(t, "no-ssn-to-llm", d.Rule)
 
-	d = p.Decide(analyst(), &Call{Kind: KindLLM, Operation: "chat", Resources: []string{"claude"}}, nil, now)
+	d = p.Decide(analyst(), &Call{Kind: KindLLM, Operation: "chat", Resources: []string{"claude"}}, noneFound, now)
 	assert.Equal(t, Deny, d.Effect, "default deny")
 	assert.Empty(t, d.Rule)
 	assert.Equal(t, "no rule matched", d.Reason)
 
-	d = p.Decide(analyst(), &Call{Kind: KindSQL, Operation: "select", Resources: []string{"orders"}, Attributes: map[string]any{"limit": 10}}, nil, now)
+	d = p.Decide(analyst(), &Call{Kind: KindSQL, Operation: "select", Resources: []string{"orders"}, Attributes: map[string]any{"limit": 10}}, noneFound, now)
 	assert.Equal(t, Allow, d.Effect)
-	d = p.Decide(analyst(), &Call{Kind: KindSQL, Operation: "select", Resources: []string{"orders"}, Attributes: map[string]any{"limit": 5000}}, nil, now)
+	d = p.Decide(analyst(), &Call{Kind: KindSQL, Operation: "select", Resources: []string{"orders"}, Attributes: map[string]any{"limit": 5000}}, noneFound, now)
 	assert.Equal(t, Deny, d.Effect)
-	d = p.Decide(analyst(), &Call{Kind: KindSQL, Operation: "select", Resources: []string{"orders"}}, nil, now)
+	d = p.Decide(analyst(), &Call{Kind: KindSQL, Operation: "select", Resources: []string{"orders"}}, noneFound, now)
 	assert.Equal(t, Deny, d.Effect, "missing attribute: has() guards the condition")
 
 	clin := identity.Principal{Subject: "bob", Roles: []string{"clinician"}}
-	d = p.Decide(clin, &Call{Kind: KindVector, Operation: "search", Resources: []string{"patient-notes"}}, nil, now)
+	d = p.Decide(clin, &Call{Kind: KindVector, Operation: "search", Resources: []string{"patient-notes"}}, noneFound, now)
 	assert.Equal(t, RequireApproval, d.Effect)
 	require.NotNil(t, d.Approval)
 	assert.Equal(t, 2, d.Approval.Quorum)
@@ -98,7 +102,7 @@ func TestParsePolicyDecisions(t *testing.T) {
 	assert.Equal(t, "strict", d.Mask)
 
 	// A call touching a resource outside the rule's patterns does not match.
-	d = p.Decide(clin, &Call{Kind: KindVector, Operation: "search", Resources: []string{"patient-notes", "hr-files"}}, nil, now)
+	d = p.Decide(clin, &Call{Kind: KindVector, Operation: "search", Resources: []string{"patient-notes", "hr-files"}}, noneFound, now)
 	assert.Equal(t, Deny, d.Effect)
 }
 
@@ -289,13 +293,13 @@ func fiftyRulePolicy(tb testing.TB) *Policy {
 func TestFiftyRulePolicy(t *testing.T) {
 	p := fiftyRulePolicy(t)
 	c := &Call{Kind: KindLLM, Operation: "chat", Resources: []string{"gpt-4o"}, Attributes: map[string]any{"stream": false}}
-	d := p.Decide(analyst(), c, nil, time.Now())
+	d := p.Decide(analyst(), c, noneFound, time.Now())
 	assert.Equal(t, Allow, d.Effect)
 	assert.Equal(t, "last", d.Rule)
 	c.Resources = []string{"model-07"}
 	other := analyst()
 	other.Tenant = "t07"
-	assert.Equal(t, "r07", p.Decide(other, c, nil, time.Now()).Rule)
+	assert.Equal(t, "r07", p.Decide(other, c, noneFound, time.Now()).Rule)
 }
 
 func BenchmarkPolicyDecide50Rules(b *testing.B) {
@@ -305,7 +309,7 @@ func BenchmarkPolicyDecide50Rules(b *testing.B) {
 	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
-		if d := p.Decide(pr, c, nil, now); d.Effect != Allow {
+		if d := p.Decide(pr, c, noneFound, now); d.Effect != Allow {
 			b.Fatal(d)
 		}
 	}
