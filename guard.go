@@ -194,16 +194,13 @@ func (g *Guard) Begin(ctx context.Context, c *Call) (*Op, error) {
 		// A malformed call is a refused call: it is audited like one.
 		return nil, g.Refuse(ctx, c, err)
 	}
-	name := c.SpanName
-	if name == "" {
-		name = c.Operation
-		if len(c.Resources) > 0 {
-			name += " " + c.Resources[0]
-		}
+	name := c.Operation
+	if len(c.Resources) > 0 {
+		name += " " + c.Resources[0]
 	}
-	ctx, span := g.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(append(semconvAttributes(c), attribute.String("ragguard.kind", string(c.Kind)))...))
-	op := &Op{g: g, ctx: ctx, call: c, span: span, start: start, masker: noMasking{}}
+	op := g.startOp(ctx, c, name, start)
+	ctx = op.ctx
+	span := op.span
 
 	p, ok := identity.FromContext(ctx)
 	if !ok || !p.Valid(start) {
@@ -276,17 +273,24 @@ func (g *Guard) Refuse(ctx context.Context, c *Call, err error) error {
 	if c == nil {
 		c = &Call{}
 	}
-	name := c.SpanName
-	if name == "" {
-		name = "refused " + string(c.Kind)
-	}
-	ctx, span := g.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
-	op := &Op{g: g, ctx: ctx, call: c, span: span, start: g.now(), masker: noMasking{}}
+	op := g.startOp(ctx, c, "refused "+string(c.Kind), g.now())
 	if p, ok := identity.FromContext(ctx); ok {
 		op.principal = &p
 	}
 	op.decision = Decision{Effect: Deny, Reason: "refused by the adapter"}
 	return op.refuse(err)
+}
+
+// startOp opens the call's span (named c.SpanName, or name) with its
+// semantic-convention attributes, which the Op keeps for its metrics.
+func (g *Guard) startOp(ctx context.Context, c *Call, name string, start time.Time) *Op {
+	if c.SpanName != "" {
+		name = c.SpanName
+	}
+	semconv := semconvAttributes(c)
+	ctx, span := g.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(append(semconv, attribute.String("ragguard.kind", string(c.Kind)))...))
+	return &Op{g: g, ctx: ctx, call: c, span: span, start: start, masker: noMasking{}, semconv: semconv}
 }
 
 func (g *Guard) approve(ctx context.Context, op *Op, d Decision) error {

@@ -30,6 +30,7 @@ type Op struct {
 	decision  Decision
 	inputs    []Input
 	receipt   *ApprovalReceipt
+	semconv   []attribute.KeyValue // the call's semantic-convention attributes
 
 	mu       sync.Mutex
 	masker   CallMasker

@@ -99,7 +99,7 @@ func newInstruments(mp metric.MeterProvider) (*instruments, error) {
 
 // record adds the finished call to the conventional metrics and its span.
 func (in *instruments) record(ctx context.Context, op *Op, code Code, latency time.Duration, u Usage) {
-	base := semconvAttributes(op.call)
+	base := op.semconv[:len(op.semconv):len(op.semconv)] // appends below copy
 	if code != CodeOK {
 		base = append(base, attribute.String(attrErrorType, code.String()))
 	}
