@@ -3,7 +3,6 @@ package llm
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -342,12 +341,8 @@ func encodeOrSplice(doc map[string]any, rd *jsonReader, exact bool, edits []edit
 func maskPlainAnswer(op *ragguard.Op, w *wireCompletion, texts []textField) (masked, client []byte, err error) {
 	var u ragguard.Usage
 	if len(w.Usage) > 0 {
-		var wu struct {
-			Prompt     int64 `json:"prompt_tokens"`
-			Completion int64 `json:"completion_tokens"`
-		}
-		if json.Unmarshal(w.Usage, &wu) == nil {
-			u.InputTokens, u.OutputTokens = wu.Prompt, wu.Completion
+		if in, out, ok := wireUsage(w.Usage); ok {
+			u.InputTokens, u.OutputTokens = in, out
 		}
 	}
 	for _, c := range w.Choices {

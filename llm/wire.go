@@ -88,13 +88,17 @@ type wireFunction struct {
 var errNotWire = errors.New("not a plain chunk")
 
 // decodeWire decodes data as a plain chunk, or fails.
-func decodeWire(data []byte, w *wireChunk) error {
+func decodeWire(data []byte, w *wireChunk) error { return decodeStrict(data, w) }
+
+// decodeStrict decodes data, one JSON object with only the members v's
+// struct declares, into v, or fails.
+func decodeStrict(data []byte, v any) error {
 	if len(data) == 0 || data[0] != '{' {
 		return errNotWire
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(w); err != nil {
+	if err := dec.Decode(v); err != nil {
 		return err
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -124,13 +128,9 @@ func (s *stream) plainChunk(data []byte) bool {
 	}
 	s.head = chunkHead{ID: w.ID, Object: w.Object, Created: w.Created, Model: w.Model}
 	if len(w.Usage) > 0 && !bytes.Equal(w.Usage, []byte("null")) {
-		var u struct {
-			Prompt     int64 `json:"prompt_tokens"`
-			Completion int64 `json:"completion_tokens"`
-		}
-		if json.Unmarshal(w.Usage, &u) == nil {
+		if in, out, ok := wireUsage(w.Usage); ok {
 			s.mu.Lock()
-			s.usage.InputTokens, s.usage.OutputTokens = u.Prompt, u.Completion
+			s.usage.InputTokens, s.usage.OutputTokens = in, out
 			s.mu.Unlock()
 		}
 	}
@@ -142,6 +142,18 @@ func (s *stream) plainChunk(data []byte) bool {
 	}
 	s.emitWire(&w)
 	return true
+}
+
+// wireUsage reads the token counts of a plain chunk's or answer's usage.
+func wireUsage(raw json.RawMessage) (in, out int64, ok bool) {
+	var u struct {
+		Prompt     int64 `json:"prompt_tokens"`
+		Completion int64 `json:"completion_tokens"`
+	}
+	if json.Unmarshal(raw, &u) != nil {
+		return 0, 0, false
+	}
+	return u.Prompt, u.Completion, true
 }
 
 func validIndex(i int) bool { return i >= 0 && i < 1<<16 }
@@ -395,15 +407,7 @@ func noStrings(raw json.RawMessage) bool {
 // ok is false when the answer does not fit and must take the generic path.
 func plainAnswer(raw []byte, strip bool) (w *wireCompletion, texts []textField, ok bool) {
 	w = &wireCompletion{}
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil, nil, false
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if dec.Decode(w) != nil {
-		return nil, nil, false
-	}
-	if _, err := dec.Token(); err != io.EOF {
+	if decodeStrict(raw, w) != nil {
 		return nil, nil, false
 	}
 	for i := range w.Choices {
