@@ -49,16 +49,23 @@ func ChunkRunes(n int) Chunker {
 	return ChunkerFunc(func(text string) []string {
 		var pieces []string
 		for len(text) > 0 {
-			end := 0
-			for i := 0; i < n && end < len(text); i++ {
-				_, size := utf8.DecodeRuneInString(text[end:])
-				end += size
-			}
+			end := runesEnd(text, n)
 			pieces = append(pieces, text[:end])
 			text = text[end:]
 		}
 		return pieces
 	})
+}
+
+// runesEnd is the byte length of the first n runes of text (all of text
+// when it has fewer).
+func runesEnd(text string, n int) int {
+	end := 0
+	for i := 0; i < n && end < len(text); i++ {
+		_, size := utf8.DecodeRuneInString(text[end:])
+		end += size
+	}
+	return end
 }
 
 // ChunkCuts lets cuts decide where text is cut: it returns byte offsets, in
@@ -111,12 +118,7 @@ func ChunkRandom(seed uint64, maxRunes int) Chunker {
 		defer mu.Unlock()
 		var pieces []string
 		for len(text) > 0 {
-			n := 1 + rng.IntN(maxRunes)
-			end := 0
-			for i := 0; i < n && end < len(text); i++ {
-				_, size := utf8.DecodeRuneInString(text[end:])
-				end += size
-			}
+			end := runesEnd(text, 1+rng.IntN(maxRunes))
 			pieces = append(pieces, text[:end])
 			text = text[end:]
 		}
