@@ -529,3 +529,20 @@ func TestJSONMasksValuesInMemberNames(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(out), string(again), "idempotent")
 }
+
+// A dropped value is cut unread: the summary has the drop and nothing found
+// inside it, and what it held is never tokenized or hashed; JSON and Value
+// agree.
+func TestDroppedValueIsNotScanned(t *testing.T) {
+	_, m := newMasker(t, mask.Profile{Name: "p", Fields: []mask.FieldRule{{Path: "secret", Strategy: mask.Drop}}})
+	out, sum, err := m.JSON([]byte(`{"secret":{"bob@example.com":["ann@example.org",{"card":"4111111111111111"}]},"ok":1}`), "j")
+	require.NoError(t, err)
+	assert.Equal(t, `{"ok":1}`, string(out))
+	require.Len(t, sum.Findings, 1)
+	assert.Equal(t, mask.Drop, sum.Findings[0].Strategy)
+	assert.Equal(t, "j.secret", sum.Findings[0].Location)
+
+	v, vsum := m.Value(map[string]any{"secret": map[string]any{"bob@example.com": []any{"ann@example.org"}}, "ok": 1.0}, "j")
+	assert.Equal(t, map[string]any{"ok": 1.0}, v)
+	assert.Equal(t, sum.Findings, vsum.Findings)
+}

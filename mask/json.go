@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -29,7 +28,7 @@ func (m *Masker) JSON(data []byte, loc string) ([]byte, Summary, error) {
 		}
 		return data, Summary{}, fmt.Errorf("%w: %v", ErrMalformedJSON, err)
 	}
-	w := jsonWalker{m: m, in: data, loc: loc}
+	w := jsonWalker{fieldWalk: fieldWalk{m: m, loc: loc}, in: data}
 	w.out = make([]byte, 0, len(data)+64)
 	if err := w.value(nil); err != nil {
 		return data, Summary{}, fmt.Errorf("%w: %v", ErrMalformedJSON, err)
@@ -41,14 +40,14 @@ func (m *Masker) JSON(data []byte, loc string) ([]byte, Summary, error) {
 }
 
 type jsonWalker struct {
-	m       *Masker
+	fieldWalk
 	in      []byte
 	pos     int
 	out     []byte
-	path    []elem
-	sum     Summary
-	loc     string
 	changed bool
+	// skip is set while a dropped value is read: it is copied, then cut,
+	// without detection, rules or summary entries.
+	skip bool
 }
 
 func (w *jsonWalker) ws() {
@@ -60,33 +59,6 @@ func (w *jsonWalker) ws() {
 			return
 		}
 	}
-}
-
-// location renders the current path for summaries, with indices as [*].
-func (w *jsonWalker) location() string {
-	var b strings.Builder
-	b.WriteString(w.loc)
-	for _, e := range w.path {
-		if e.isIdx {
-			b.WriteString("[*]")
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(e.key)
-	}
-	return b.String()
-}
-
-// rule returns the field rule for the current path, if any.
-func (w *jsonWalker) rule() *fieldRule {
-	for i := range w.m.p.fields {
-		if matchPath(w.m.p.fields[i].pat, w.path) {
-			return &w.m.p.fields[i]
-		}
-	}
-	return nil
 }
 
 // value copies (and masks) one value. forced is a rule inherited from an
@@ -124,11 +96,12 @@ func (w *jsonWalker) value(forced *fieldRule) error {
 
 // leaf writes a scalar: raw is its JSON text, text its value.
 func (w *jsonWalker) leaf(raw []byte, text string, forced *fieldRule, isString bool) error {
+	if w.skip {
+		w.out = append(w.out, raw...)
+		return nil
+	}
 	if forced != nil {
-		var dst []byte
-		var used Strategy
-		dst, used = w.m.replace(nil, forced.ent, text, forced.strat)
-		w.sum.add(forced.ent, "field:"+forced.src, w.location(), used, w.m.auditHash(forced.ent, text))
+		dst := w.ruled(text, forced)
 		w.out = appendJSONString(w.out, unsafe.String(unsafe.SliceData(dst), len(dst)))
 		w.changed = true
 		return nil
@@ -137,15 +110,46 @@ func (w *jsonWalker) leaf(raw []byte, text string, forced *fieldRule, isString b
 		w.out = append(w.out, raw...)
 		return nil
 	}
-	ms := w.m.p.detect(text, nil)
-	if len(ms) == 0 {
+	masked, ok := w.detected(text, w.location())
+	if !ok {
 		w.out = append(w.out, raw...)
 		return nil
 	}
-	masked := w.m.appendMasked(nil, text, 0, len(text), ms, w.location(), &w.sum)
 	w.out = appendJSONString(w.out, unsafe.String(unsafe.SliceData(masked), len(masked)))
 	w.changed = true
 	return nil
+}
+
+// element copies the member or array element whose path was just pushed,
+// after a comma unless it is the first kept one and after its member name
+// if it has one, or drops it when its rule says so. It reports whether the
+// element was kept.
+func (w *jsonWalker) element(forced *fieldRule, first bool, name []byte) (bool, error) {
+	var r *fieldRule
+	if !w.skip {
+		r = w.rule(forced)
+	}
+	if r != nil && r.strat.kind == skDrop {
+		mark := len(w.out)
+		w.skip = true
+		err := w.value(nil)
+		w.skip = false
+		if err != nil {
+			return false, err
+		}
+		w.out = w.out[:mark]
+		w.dropped(r)
+		w.changed = true
+		return false, nil
+	}
+	if !first {
+		w.out = append(w.out, ',')
+	}
+	if name != nil {
+		w.out = append(w.out, name...)
+		w.out = append(w.out, ':')
+	}
+	return true, w.value(r)
 }
 
 func (w *jsonWalker) object(forced *fieldRule) error {
@@ -177,40 +181,20 @@ func (w *jsonWalker) object(forced *fieldRule) error {
 			return errors.New("missing colon")
 		}
 		w.pos++
-		// A member name can carry a value too ({"alice@example.com": 1}):
-		// mask it like text, and let the path (and so every location in the
-		// summary) name the masked key, never the value.
-		if ms := w.m.p.detect(key, nil); len(ms) > 0 {
-			masked := w.m.appendMasked(nil, key, 0, len(key), ms, w.location()+".(key)", &w.sum)
-			key = string(masked)
-			rawKey = appendJSONString(nil, key)
-			w.changed = true
-		}
-		w.path = append(w.path, elem{key: key})
-		r := forced
-		if r == nil {
-			r = w.rule()
-		}
-		if r != nil && r.strat.kind == skDrop {
-			mark := len(w.out)
-			if err := w.value(nil); err != nil {
-				return err
+		if !w.skip {
+			if masked, ok := w.member(key); ok {
+				key = masked
+				rawKey = appendJSONString(nil, key)
+				w.changed = true
 			}
-			w.out = w.out[:mark]
-			w.sum.add(r.ent, "field:"+r.src, w.location(), Drop, "")
-			w.changed = true
-		} else {
-			if !first {
-				w.out = append(w.out, ',')
-			}
-			w.out = append(w.out, rawKey...)
-			w.out = append(w.out, ':')
-			if err := w.value(r); err != nil {
-				return err
-			}
-			first = false
 		}
-		w.path = w.path[:len(w.path)-1]
+		w.push(elem{key: key})
+		kept, err := w.element(forced, first, rawKey)
+		if err != nil {
+			return err
+		}
+		first = first && !kept
+		w.pop()
 	}
 }
 
@@ -231,29 +215,13 @@ func (w *jsonWalker) array(forced *fieldRule) error {
 		if w.in[w.pos] == ',' {
 			w.pos++
 		}
-		w.path = append(w.path, elem{idx: i, isIdx: true})
-		r := forced
-		if r == nil {
-			r = w.rule()
+		w.push(elem{idx: i, isIdx: true})
+		kept, err := w.element(forced, first, nil)
+		if err != nil {
+			return err
 		}
-		if r != nil && r.strat.kind == skDrop {
-			mark := len(w.out)
-			if err := w.value(nil); err != nil {
-				return err
-			}
-			w.out = w.out[:mark]
-			w.sum.add(r.ent, "field:"+r.src, w.location(), Drop, "")
-			w.changed = true
-		} else {
-			if !first {
-				w.out = append(w.out, ',')
-			}
-			if err := w.value(r); err != nil {
-				return err
-			}
-			first = false
-		}
-		w.path = w.path[:len(w.path)-1]
+		first = first && !kept
+		w.pop()
 	}
 }
 
@@ -322,5 +290,3 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	return append(dst, '"')
 }
-
-var _ = strconv.Itoa
