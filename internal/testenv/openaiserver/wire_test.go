@@ -75,6 +75,8 @@ func TestChatStreamWithoutUsageOmitsIt(t *testing.T) {
 	srv := openaiserver.New()
 	t.Cleanup(srv.Close)
 	_, events := rawSSE(t, srv.URL()+"/chat/completions", `{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
+	require.Len(t, events, 6) // role, three 4-rune pieces of "You said: hi", finish, [DONE]
+	assert.Equal(t, "[DONE]", events[5])
 	for _, ev := range events {
 		assert.NotContains(t, ev, `"usage"`)
 	}
