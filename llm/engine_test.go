@@ -1,8 +1,6 @@
 package llm_test
 
 import (
-	"errors"
-	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -84,19 +82,14 @@ func TestRealEngineStreamsNeverLeak(t *testing.T) {
 		stream, err := cli.CreateChatCompletionStream(analyst(), req)
 		require.NoError(t, err)
 		var got strings.Builder
-		for {
-			chunk, err := stream.Recv()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			require.NoError(t, err)
+		recvAll(t, stream.Recv, func(chunk openai.ChatCompletionStreamResponse) {
 			for _, c := range chunk.Choices {
 				for _, v := range engineValues {
 					require.NotContains(t, c.Delta.Content, v)
 				}
 				got.WriteString(c.Delta.Content)
 			}
-		}
+		})
 		require.NoError(t, stream.Close())
 		require.Equal(t, want, got.String(), "seed %d", i)
 	}
@@ -151,16 +144,11 @@ func TestRealEngineRestoresTokensTheModelSplits(t *testing.T) {
 		})
 		require.NoError(t, err)
 		var got strings.Builder
-		for {
-			chunk, err := stream.Recv()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			require.NoError(t, err)
+		recvAll(t, stream.Recv, func(chunk openai.ChatCompletionStreamResponse) {
 			for _, c := range chunk.Choices {
 				got.WriteString(c.Delta.Content)
 			}
-		}
+		})
 		require.NoError(t, stream.Close())
 		require.Equal(t, "You said: "+prompt, got.String(), "seed %d", i)
 		ev := e.rec.only(t)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -165,6 +166,20 @@ func leaks(s string) []string {
 		}
 	}
 	return out
+}
+
+// recvAll reads a go-openai stream to its end, handing each chunk to
+// each; any error but io.EOF fails the test.
+func recvAll[T any](t testing.TB, recv func() (T, error), each func(T), msgAndArgs ...any) {
+	t.Helper()
+	for {
+		v, err := recv()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		require.NoError(t, err, msgAndArgs...)
+		each(v)
+	}
 }
 
 // approvalNone is an Approver for benchmarks whose policy never reaches it.

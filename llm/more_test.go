@@ -34,12 +34,7 @@ func TestParallelToolCallsStreamMaskedPerTool(t *testing.T) {
 	defer stream.Close()
 	args := map[int]*strings.Builder{}
 	names := map[int]string{}
-	for {
-		chunk, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		require.NoError(t, err)
+	recvAll(t, stream.Recv, func(chunk openai.ChatCompletionStreamResponse) {
 		for _, tc := range chunk.Choices[0].Delta.ToolCalls {
 			require.NotNil(t, tc.Index)
 			if args[*tc.Index] == nil {
@@ -50,7 +45,7 @@ func TestParallelToolCallsStreamMaskedPerTool(t *testing.T) {
 				names[*tc.Index] = tc.Function.Name
 			}
 		}
-	}
+	})
 	require.Len(t, args, 2)
 	assert.Equal(t, masked(calls[0].Arguments), args[0].String())
 	assert.Equal(t, masked(calls[1].Arguments), args[1].String())

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -164,12 +165,7 @@ func TestChatStreamNeverDeliversAValueUnmasked(t *testing.T) {
 		var content, args strings.Builder
 		var finish openai.FinishReason
 		var usage *openai.Usage
-		for {
-			chunk, err := stream.Recv()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			require.NoError(t, err, "seed %d", i)
+		recvAll(t, stream.Recv, func(chunk openai.ChatCompletionStreamResponse) {
 			if chunk.Usage != nil {
 				usage = chunk.Usage
 			}
@@ -184,7 +180,7 @@ func TestChatStreamNeverDeliversAValueUnmasked(t *testing.T) {
 					finish = c.FinishReason
 				}
 			}
-		}
+		}, "seed %d", i)
 		require.NoError(t, stream.Close())
 		require.Equal(t, wantContent, content.String(), "seed %d: the masked stream equals the masked whole answer", i)
 		require.Equal(t, wantArgs, args.String(), "seed %d", i)
@@ -221,15 +217,10 @@ func TestChatStreamSplitInsideEveryValue(t *testing.T) {
 	defer stream.Close()
 	var got strings.Builder
 	chunks := 0
-	for {
-		chunk, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		require.NoError(t, err)
+	recvAll(t, stream.Recv, func(chunk openai.ChatCompletionStreamResponse) {
 		chunks++
 		got.WriteString(chunk.Choices[0].Delta.Content)
-	}
+	})
 	assert.Equal(t, masked(answer), got.String())
 	assert.Greater(t, chunks, len(seeded)+2, "every value arrived in two chunks")
 }
@@ -255,14 +246,9 @@ func TestRestoreForPermittedPrincipals(t *testing.T) {
 	stream, err := cli.CreateChatCompletionStream(ctx, req)
 	require.NoError(t, err)
 	var got strings.Builder
-	for {
-		chunk, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		require.NoError(t, err)
+	recvAll(t, stream.Recv, func(chunk openai.ChatCompletionStreamResponse) {
 		got.WriteString(chunk.Choices[0].Delta.Content)
-	}
+	})
 	require.NoError(t, stream.Close())
 	assert.Equal(t, answer, got.String())
 	ev = e.rec.only(t)
@@ -380,7 +366,7 @@ func TestUpstreamErrorsArriveAsAPIError(t *testing.T) {
 			assert.Empty(t, leaks(apiErr.Message), "error bodies are masked too")
 			ev := e.rec.only(t)
 			assert.Equal(t, ragguard.CodeUnknown, ev.Code)
-			assert.Contains(t, ev.Error, "upstream answered "+itoa(reply.Status))
+			assert.Contains(t, ev.Error, "upstream answered "+strconv.Itoa(reply.Status))
 			assert.Empty(t, leaks(string(ev.Response)))
 			assert.NotEmpty(t, ev.Response)
 		}
@@ -532,17 +518,12 @@ func TestCompletions(t *testing.T) {
 	stream, err := cli.CreateCompletionStream(analyst(), req)
 	require.NoError(t, err)
 	var got strings.Builder
-	for {
-		chunk, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		require.NoError(t, err)
+	recvAll(t, stream.Recv, func(chunk openai.CompletionResponse) {
 		for _, c := range chunk.Choices {
 			require.Empty(t, leaks(c.Text))
 			got.WriteString(c.Text)
 		}
-	}
+	})
 	require.NoError(t, stream.Close())
 	assert.Equal(t, masked(answer), got.String())
 	assertNothingLeft(t, srv)
@@ -619,7 +600,3 @@ func TestUnknownEndpointsAreRefused(t *testing.T) {
 	assert.Equal(t, 1, srv.Count("/v1/models"))
 	assert.Equal(t, "other", e.rec.only(t).Operation)
 }
-
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
-
-func fmtInt(n int) string { b, _ := json.Marshal(n); return string(b) }
