@@ -308,19 +308,19 @@ func manifestLetterType(c byte) RecordType {
 // contiguously.
 func appendManifestLine(dst []byte, p PrunedRange) []byte {
 	dst = append(dst, `{"origin":`...)
-	dst = appendLineString(dst, p.Origin)
+	dst = appendJSONString(dst, p.Origin)
 	dst = append(dst, `,"first":`...)
 	dst = strconv.AppendUint(dst, p.First, 10)
 	dst = append(dst, `,"last":`...)
 	dst = strconv.AppendUint(dst, p.Last, 10)
 	dst = append(dst, `,"segment":`...)
-	dst = appendLineString(dst, p.Segment)
+	dst = appendJSONString(dst, p.Segment)
 	dst = append(dst, `,"bytes":`...)
 	dst = strconv.AppendInt(dst, p.Bytes, 10)
 	dst = append(dst, `,"pruned_at":"`...)
 	dst = p.PrunedAt.UTC().AppendFormat(dst, time.RFC3339Nano)
 	dst = append(dst, `","reason":`...)
-	dst = appendLineString(dst, p.Reason)
+	dst = appendJSONString(dst, p.Reason)
 	hashes := make([]byte, 0, len(p.Hashes)*tlog.HashSize)
 	types := make([]byte, 0, len(p.Hashes))
 	for _, h := range p.Hashes {
@@ -330,7 +330,7 @@ func appendManifestLine(dst []byte, p PrunedRange) []byte {
 	dst = append(dst, `,"hashes":"`...)
 	dst = base64.StdEncoding.AppendEncode(dst, hashes)
 	dst = append(dst, `","types":`...)
-	dst = appendLineString(dst, string(types))
+	dst = appendJSONString(dst, string(types))
 	dst = append(dst, `,"kept":[`...)
 	for i, k := range p.Kept {
 		if i > 0 {

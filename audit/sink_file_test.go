@@ -309,7 +309,7 @@ func TestRecordLineKeepsExactBytes(t *testing.T) {
 		[]byte(`"just a string"`),              // a JSON scalar
 		[]byte("note\n\u2014 key sig\n"),       // a signed note
 		[]byte{0xff, 0xfe, 0, '\n', '"', '\\'}, // binary
-		[]byte("\x01\x1f\t\"\\</>&\u2028"),     // control characters and escapes
+		[]byte("\x01\x1f\t\b\f\"\\</>&\u2028"), // control characters and escapes
 		[]byte(`{"a":"\u00e9\ud83d\ude00"}`),   // JSON escapes must stay escapes
 	}
 	var recs []audit.Record

@@ -31,18 +31,18 @@ import (
 // appendRecordLine appends r's line, with its final newline, to dst.
 func appendRecordLine(dst []byte, r Record) []byte {
 	dst = append(dst, `{"origin":`...)
-	dst = appendLineString(dst, r.Origin)
+	dst = appendJSONString(dst, r.Origin)
 	dst = append(dst, `,"seq":`...)
 	dst = strconv.AppendUint(dst, r.Seq, 10)
 	dst = append(dst, `,"type":`...)
-	dst = appendLineString(dst, string(r.Type))
+	dst = appendJSONString(dst, string(r.Type))
 	switch {
 	case embeddableJSON(r.Data):
 		dst = append(dst, `,"data":`...)
 		dst = append(dst, r.Data...)
 	case utf8.Valid(r.Data):
 		dst = append(dst, `,"text":`...)
-		dst = appendLineString(dst, string(r.Data))
+		dst = appendJSONString(dst, string(r.Data))
 	default:
 		dst = append(dst, `,"b64":"`...)
 		dst = base64.StdEncoding.AppendEncode(dst, r.Data)
@@ -64,37 +64,6 @@ func embeddableJSON(d []byte) bool {
 }
 
 func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
-const lineHexDigits = "0123456789abcdef"
-
-// appendLineString appends s as a JSON string. s must be valid UTF-8 for
-// the result to decode to s; invalid bytes are copied as they are.
-func appendLineString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', lineHexDigits[c>>4], lineHexDigits[c&0xf])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
 
 type lineFields struct {
 	Origin *string          `json:"origin"`
