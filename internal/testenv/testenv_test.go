@@ -25,6 +25,20 @@ func connect(t *testing.T, url string) *pgx.Conn {
 	return conn
 }
 
+// pgliteURL returns PGVectorURL when it is PGlite, the default, and skips
+// otherwise: the tests that use it check what only PGlite does (one shared
+// session, no CREATE DATABASE), which a real pgvector server would fail.
+func pgliteURL(t *testing.T) string {
+	t.Helper()
+	url := testenv.PGVectorURL(t)
+	var version string
+	require.NoError(t, connect(t, url).QueryRow(t.Context(), "SELECT version()").Scan(&version))
+	if !strings.Contains(version, "PGlite") {
+		t.Skipf("%s is not PGlite (%s)", testenv.EnvPGVectorURL, version)
+	}
+	return url
+}
+
 func TestPostgresIsRealPostgreSQL(t *testing.T) {
 	t.Parallel()
 	conn := connect(t, testenv.PostgresURL(t))
@@ -221,7 +235,7 @@ func TestPGVectorNearestNeighbour(t *testing.T) {
 // several connections correct on PGlite's one shared session, and that an
 // open transaction holds the others until it ends.
 func TestPGliteServesSeveralConnections(t *testing.T) {
-	base := testenv.PGVectorURL(t)
+	base := pgliteURL(t)
 	url := testenv.NewSchema(t, base)
 	ctx := t.Context()
 
@@ -280,7 +294,7 @@ func TestPGliteServesSeveralConnections(t *testing.T) {
 }
 
 func TestNewDatabaseRefusesPGlite(t *testing.T) {
-	base := testenv.PGVectorURL(t)
+	base := pgliteURL(t)
 	rec := &fatalRecorder{TB: t}
 	func() {
 		defer rec.recover()
