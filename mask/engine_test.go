@@ -546,3 +546,34 @@ func TestDroppedValueIsNotScanned(t *testing.T) {
 	assert.Equal(t, map[string]any{"ok": 1.0}, v)
 	assert.Equal(t, sum.Findings, vsum.Findings)
 }
+
+// Value masks a value found in a map key as JSON does in a member name:
+// same output, same summary, the key's value named nowhere.
+func TestValueMasksValuesInMapKeys(t *testing.T) {
+	_, m := newMasker(t, mask.Profile{Name: "p", Fields: []mask.FieldRule{{Path: "error.*.code", Entity: "CODE"}}})
+	doc := `{"error":{"alice@example.com":{"msg":"unknown user","code":7}},"ok":true}`
+	jout, jsum, err := m.JSON([]byte(doc), "body")
+	require.NoError(t, err)
+	var in map[string]any
+	require.NoError(t, json.Unmarshal([]byte(doc), &in))
+	out, sum := m.Value(in, "body")
+	assert.Equal(t, map[string]any{"error": map[string]any{"[EMAIL]": map[string]any{"msg": "unknown user", "code": "[CODE]"}}, "ok": true}, out)
+	assert.JSONEq(t, string(jout), mustJSON(t, out))
+	assert.Equal(t, jsum.Findings, sum.Findings)
+	require.Len(t, sum.Findings, 2)
+	for _, f := range sum.Findings {
+		assert.NotContains(t, f.Location, "alice")
+	}
+	assert.Contains(t, in["error"], "alice@example.com", "input untouched")
+
+	again, sum := m.Value(out, "body")
+	assert.Equal(t, out, again, "idempotent")
+	assert.Len(t, sum.Findings, 1, "only the rule applies again")
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
+}

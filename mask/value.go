@@ -11,8 +11,11 @@ import (
 // json.Number, float64, bool, nil, as produced by encoding/json or a vector
 // store payload — with the same field rules and content detection as JSON.
 // It returns a new value and never modifies v; unchanged subtrees are
-// shared. Numbers in which a value is found become strings; drop removes
-// map entries and slice elements. Other types pass through unchanged.
+// shared. A value found in a map key is masked like any text; when two keys
+// mask to the same name one entry is kept, as with a duplicate member in
+// decoded JSON. Numbers in which a value is found become strings; drop
+// removes map entries and slice elements. Other types pass through
+// unchanged.
 func (m *Masker) Value(v any, loc string) (any, Summary) {
 	w := valueWalker{fieldWalk{m: m, loc: loc}}
 	out, _, _ := w.walk(v, nil)
@@ -32,19 +35,26 @@ func (w *valueWalker) walk(v any, forced *fieldRule) (any, bool, bool) {
 		// Sorted keys keep summaries in a stable order.
 		for _, k := range slices.Sorted(maps.Keys(x)) {
 			val := x[k]
-			w.push(elem{key: k})
+			name, renamed := w.member(k)
+			w.push(elem{key: name})
 			nv, changed, drop := w.child(val, w.rule(forced))
 			w.pop()
-			if !changed && !drop {
+			if !changed && !drop && !renamed {
 				continue
 			}
 			if out == nil {
 				out = maps.Clone(x)
 			}
-			if drop {
+			if renamed {
 				delete(out, k)
-			} else {
-				out[k] = nv
+			}
+			switch {
+			case drop:
+				delete(out, name)
+			case changed:
+				out[name] = nv
+			default:
+				out[name] = val
 			}
 		}
 		if out == nil {
