@@ -9,26 +9,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ragguard/ragguard"
 	"github.com/ragguard/ragguard/internal/testenv/openaiserver"
 	"github.com/ragguard/ragguard/llm"
 	"github.com/ragguard/ragguard/mask"
 )
 
-// engineEnv is a Guard with the real engine: pseudonyms for the "pii"
-// profile, reversible tokens for "vault".
+// engineEnv is a Guard with the real engine, under a policy that holds
+// nothing: pseudonyms for analysts, reversible tokens (profile "vault") and
+// restore for restorers.
 func engineEnv(t testing.TB) (*env, *mask.Engine) {
 	t.Helper()
-	eng, err := mask.New(
-		mask.WithKey([]byte("0123456789abcdef0123456789abcdef-test-key")),
-		mask.WithVault(mask.NewMemoryVault()),
-		mask.WithProfiles(
-			mask.Profile{Name: "pii", Default: mask.Pseudonym},
-			mask.Profile{Name: "vault", Default: mask.Tokenize},
-		),
-	)
-	require.NoError(t, err)
-	p, err := ragguard.ParsePolicy([]byte(`
+	return newEnvWith(t, `
 roles: [analyst, restorer]
 default_mask: pii
 rules:
@@ -42,12 +33,7 @@ rules:
     roles: [analyst]
     kinds: [llm]
     effect: allow
-`), "yaml")
-	require.NoError(t, err)
-	e := &env{rec: &recorder{}}
-	e.guard, err = ragguard.New(ragguard.WithPolicy(p), ragguard.WithAuditor(e.rec), ragguard.WithMasker(ragguard.MaskEngine(eng)))
-	require.NoError(t, err)
-	return e, eng
+`), testEngine()
 }
 
 // engineValues are values the real engine detects (checked below, so the

@@ -135,9 +135,12 @@ type env struct {
 	queue *approval.Queue
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvWith(t, testPolicy) }
+
+// newEnvWith is newEnv under another policy.
+func newEnvWith(t testing.TB, policy string) *env {
 	t.Helper()
-	p, err := ragguard.ParsePolicy([]byte(testPolicy), "yaml")
+	p, err := ragguard.ParsePolicy([]byte(policy), "yaml")
 	require.NoError(t, err)
 	e := &env{rec: &recorder{}, queue: approval.NewQueue()}
 	e.guard, err = ragguard.New(ragguard.WithPolicy(p), ragguard.WithAuditor(e.rec),
