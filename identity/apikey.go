@@ -230,10 +230,15 @@ func (s *MemoryKeyStore) LookupAPIKey(_ context.Context, id string) (APIKeyRecor
 // service principal. The secret is hashed and compared with the stored hash
 // in constant time. Rejections wrap ErrMalformedAPIKey, ErrUnknownAPIKey,
 // ErrWrongAPIKeySecret, ErrAPIKeyRevoked or ErrAPIKeyExpired; revocation and
-// expiry are only reported to a caller who holds the right secret.
+// expiry are only reported to a caller who holds the right secret. A zero
+// now means the wall clock, so that an unset time does not make every
+// expired key valid again.
 func VerifyAPIKey(ctx context.Context, store KeyStore, credential string, now time.Time) (Principal, error) {
 	if credential == "" {
 		return Principal{}, ErrMissingToken
+	}
+	if now.IsZero() {
+		now = time.Now()
 	}
 	if store == nil {
 		return Principal{}, fmt.Errorf("%w: no key store", ErrInvalidConfig)

@@ -166,6 +166,13 @@ func TestVerifyAPIKeyStoreBehaviour(t *testing.T) {
 		_, err := identity.VerifyAPIKey(ctx, store, k.Reveal(), time.Now())
 		require.ErrorIs(t, err, identity.ErrWrongAPIKeySecret)
 	})
+	t.Run("zero time is the wall clock", func(t *testing.T) {
+		store := identity.NewMemoryKeyStore()
+		expired, err := store.Issue(identity.Principal{Subject: "old"}, time.Now().Add(-time.Minute))
+		require.NoError(t, err)
+		_, err = identity.VerifyAPIKey(ctx, store, expired.Reveal(), time.Time{})
+		require.ErrorIs(t, err, identity.ErrAPIKeyExpired)
+	})
 	t.Run("nil store", func(t *testing.T) {
 		_, err := identity.VerifyAPIKey(ctx, nil, k.Reveal(), time.Now())
 		require.ErrorIs(t, err, identity.ErrInvalidConfig)
