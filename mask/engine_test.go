@@ -577,3 +577,30 @@ func mustJSON(t *testing.T, v any) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// A payload value of a type outside the decoded-JSON set is neither skipped
+// by rules nor by detection.
+func TestValueMasksOtherTypes(t *testing.T) {
+	_, m := newMasker(t, mask.Profile{Name: "p", Fields: []mask.FieldRule{{Path: "ssn", Entity: mask.USSSN}}})
+	type contact struct {
+		Mail string `json:"mail"`
+		Age  int    `json:"age"`
+	}
+	in := map[string]any{
+		"ssn":     int16(1234),
+		"headers": map[string]string{"from": "ann@example.org", "x": "y"},
+		"to":      []string{"bob@example.com", "plain"},
+		"contact": contact{Mail: "eve@example.net", Age: 30},
+		"clean":   []string{"nothing here"},
+		"ch":      make(chan int),
+	}
+	out, sum := m.Value(in, "p")
+	got := out.(map[string]any)
+	assert.Equal(t, "[US_SSN]", got["ssn"])
+	assert.Equal(t, map[string]any{"from": "[EMAIL]", "x": "y"}, got["headers"])
+	assert.Equal(t, []any{"[EMAIL]", "plain"}, got["to"])
+	assert.Equal(t, map[string]any{"mail": "[EMAIL]", "age": json.Number("30")}, got["contact"])
+	assert.Equal(t, []string{"nothing here"}, got["clean"], "kept as it is when nothing is masked")
+	assert.Equal(t, in["ch"], got["ch"])
+	assert.Equal(t, 4, sum.Total())
+}

@@ -1,6 +1,7 @@
 package mask
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -14,8 +15,10 @@ import (
 // shared. A value found in a map key is masked like any text; when two keys
 // mask to the same name one entry is kept, as with a duplicate member in
 // decoded JSON. Numbers in which a value is found become strings; drop
-// removes map entries and slice elements. Other types pass through
-// unchanged.
+// removes map entries and slice elements. A value of any other type
+// (map[string]string, []string, a struct) is masked as encoding/json
+// encodes it and, when something in it is masked, replaced by its masked
+// decoded form; one encoding/json refuses is masked as its fmt text.
 func (m *Masker) Value(v any, loc string) (any, Summary) {
 	w := valueWalker{fieldWalk{m: m, loc: loc}}
 	out, _, _ := w.walk(v, nil)
@@ -96,7 +99,29 @@ func (w *valueWalker) walk(v any, forced *fieldRule) (any, bool, bool) {
 	case float64, float32, int, int64, int32, uint, uint64, uint32:
 		return w.leaf(fmt.Sprint(x), forced)
 	}
-	return v, false, false
+	return w.other(v, forced)
+}
+
+// other masks a value of any other type (map[string]string, []string, a
+// struct, ...) as encoding/json sees it, so that no rule or detected value
+// is skipped for its Go type. It is kept as it is when nothing in it is
+// masked; a value encoding/json refuses is masked as its fmt text.
+func (w *valueWalker) other(v any, forced *fieldRule) (any, bool, bool) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return w.leaf(fmt.Sprint(v), forced)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var generic any
+	if err := d.Decode(&generic); err != nil {
+		return w.leaf(fmt.Sprint(v), forced)
+	}
+	out, changed, drop := w.walk(generic, forced)
+	if !changed {
+		return v, false, drop
+	}
+	return out, true, drop
 }
 
 func (w *valueWalker) child(v any, r *fieldRule) (any, bool, bool) {
