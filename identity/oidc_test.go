@@ -492,11 +492,11 @@ func TestNewOIDCVerifierRefusesBadConfig(t *testing.T) {
 		// Same server, different spelling: discovery must name exactly the
 		// configured issuer.
 		_, err := identity.NewOIDCVerifier(ctx, iss.URL()+"/", aud)
-		require.Error(t, err)
+		require.ErrorContains(t, err, "did not match the issuer")
 	})
 	t.Run("no discovery document", func(t *testing.T) {
 		_, err := identity.NewOIDCVerifier(ctx, iss.URL()+"/nowhere", aud)
-		require.Error(t, err)
+		require.ErrorContains(t, err, "404")
 	})
 	t.Run("nil options are ignored", func(t *testing.T) {
 		v, err := identity.NewOIDCVerifier(ctx, iss.URL(), aud, nil, identity.WithHTTPClient(nil), identity.WithClock(nil))
