@@ -101,6 +101,11 @@ func NewLog(opts ...Option) (*Log, error) {
 	if len(cfg.sinks) == 0 {
 		return nil, errors.New("audit: NewLog needs at least one WithSink (use Discard for tests)")
 	}
+	if cfg.hasher == nil && len(cfg.hashed) > 0 {
+		// A nil Hasher (say, NewHasher's error ignored) would leave the
+		// named fields in plaintext.
+		return nil, errors.New("audit: NewLog: WithHashedFields names fields but its Hasher is nil")
+	}
 	if cfg.hasher != nil && len(cfg.hashed) == 0 {
 		return nil, errors.New("audit: NewLog: WithHashedFields names no fields, so nothing would be hashed")
 	}

@@ -211,6 +211,11 @@ func TestNewLogRefusesBadConfig(t *testing.T) {
 	assert.ErrorContains(t, err, "unknown field 0")
 	_, err = NewLog(WithSigner("k", priv), WithSink(DiscardSink()), WithHashedFields(h))
 	assert.ErrorContains(t, err, "names no fields")
+	_, err = NewLog(WithSigner("k", priv), WithSink(DiscardSink()), WithHashedFields(nil, FieldEmail))
+	assert.ErrorContains(t, err, "Hasher is nil")
+	l, err := NewLog(WithSigner("k", priv), WithSink(DiscardSink()), WithHashedFields(nil))
+	require.NoError(t, err, "a nil Hasher naming no field is ignored")
+	require.NoError(t, l.Close())
 	// A fail-closed WAL and fail-open delivery contradict each other: the
 	// Log must not quietly pick the one that drops events.
 	walDir := t.TempDir()
@@ -218,7 +223,7 @@ func TestNewLogRefusesBadConfig(t *testing.T) {
 	assert.ErrorContains(t, err, "WithFailOpen")
 	_, err = NewLog(WithSigner("k", priv), WithSink(DiscardSink()), WithFailOpen(8), WithWAL(walDir))
 	assert.ErrorContains(t, err, "WithFailOpen")
-	l, err := NewLog(nil, WithSigner("k", nil), WithSigner("k", priv), WithSink(nil), WithSink(DiscardSink()))
+	l, err = NewLog(nil, WithSigner("k", nil), WithSigner("k", priv), WithSink(nil), WithSink(DiscardSink()))
 	require.NoError(t, err, "nil options are ignored")
 	require.NoError(t, l.Close())
 	_, err = Discard().Append(context.Background(), nil, nil)

@@ -246,13 +246,16 @@ func WithSessionStore(s SessionStore) Option {
 }
 
 // WithHashedFields stores the given event fields as keyed HMACs made by h
-// instead of plaintext (see Hasher). NewLog refuses an unknown Field, and
-// a call naming no field, rather than leave the values in plaintext.
+// instead of plaintext (see Hasher). NewLog refuses an unknown Field, a
+// call naming no field, and fields named with a nil h, rather than leave
+// the values in plaintext. A nil h with no fields is ignored.
 func WithHashedFields(h *Hasher, fields ...Field) Option {
-	if h == nil {
-		return optionFunc(func(*config) {})
-	}
-	return optionFunc(func(c *config) { c.hasher, c.hashed = h, append(c.hashed, fields...) })
+	return optionFunc(func(c *config) {
+		if h != nil {
+			c.hasher = h
+		}
+		c.hashed = append(c.hashed, fields...)
+	})
 }
 
 // WithClock replaces time.Now (tests).
