@@ -58,15 +58,7 @@ func governedStreamAt(t testing.TB, e *env, path, request string, body []byte) (
 // joined per choice and field.
 func deltas(t testing.TB, out []byte) map[string]string {
 	texts := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" {
-			continue
-		}
-		payload, ok := strings.CutPrefix(line, "data: ")
-		require.True(t, ok, "only data lines reach the caller: %q", line)
+	for _, payload := range payloads(t, out) {
 		if payload == "[DONE]" {
 			continue
 		}
@@ -95,6 +87,26 @@ func deltas(t testing.TB, out []byte) map[string]string {
 		requireMasked(t, string(ev.Error), "an error event")
 	}
 	return texts
+}
+
+// payloads returns the data of the events the caller read, failing when a
+// line is neither a data line nor blank.
+func payloads(t testing.TB, out []byte) []string {
+	t.Helper()
+	var data []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" {
+			continue
+		}
+		payload, ok := strings.CutPrefix(line, "data: ")
+		require.True(t, ok, "only data lines reach the caller: %q", line)
+		data = append(data, payload)
+	}
+	require.NoError(t, sc.Err())
+	return data
 }
 
 // requireMasked fails when text holds a seeded value where the engine
@@ -182,15 +194,7 @@ func FuzzResponsesStreamRaw(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		out, _ := governedStreamAt(t, e, "/v1/responses", `{"model":"m","stream":true,"input":"hi"}`, body)
 		joined := map[string]string{}
-		sc := bufio.NewScanner(bytes.NewReader(out))
-		sc.Buffer(nil, 1<<24)
-		for sc.Scan() {
-			line := sc.Text()
-			if line == "" {
-				continue
-			}
-			payload, ok := strings.CutPrefix(line, "data: ")
-			require.True(t, ok, "only data lines reach the caller: %q", line)
+		for _, payload := range payloads(t, out) {
 			var ev struct {
 				Type         any
 				ItemID       any `json:"item_id"`
