@@ -358,9 +358,10 @@ func (s *stream) encodeEvent(v any) error {
 }
 
 // The fast path for non-streamed chat and completion answers, on the same
-// terms as for stream chunks: only documented members, and raw members
-// (usage, annotations, audio, filter results) only when they hold no
-// string, since every string of a choice must be masked.
+// terms as for stream chunks: only documented members, and the raw members
+// of a choice (log-probabilities kept, annotations, audio, filter results)
+// only when they hold no string, since every string of a choice must be
+// masked. Usage is a top-level member and passes, as on the generic path.
 
 type wireCompletion struct {
 	ID                string          `json:"id"`
