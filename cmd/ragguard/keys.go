@@ -20,9 +20,12 @@ type trustedKey struct {
 	pub crypto.PublicKey
 }
 
-// loadTrustedKeys reads PEM "PUBLIC KEY" blocks from each file.
+// loadTrustedKeys reads PEM "PUBLIC KEY" blocks from each file. It refuses
+// one key id naming two different keys: which of them vouches for a stream
+// must not depend on the order of the files.
 func loadTrustedKeys(files []string) ([]trustedKey, error) {
 	var keys []trustedKey
+	byID := map[string]crypto.PublicKey{}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -52,8 +55,15 @@ func loadTrustedKeys(files []string) ([]trustedKey, error) {
 			if id == "" {
 				id = defID
 			}
-			keys = append(keys, trustedKey{id: id, pub: pub})
 			n++
+			if prev, ok := byID[id]; ok {
+				if !prev.(interface{ Equal(crypto.PublicKey) bool }).Equal(pub) {
+					return nil, fmt.Errorf("trusted key %s: key id %q names two different keys", f, id)
+				}
+				continue
+			}
+			byID[id] = pub
+			keys = append(keys, trustedKey{id: id, pub: pub})
 		}
 		if n == 0 {
 			return nil, fmt.Errorf("trusted key %s: no PEM PUBLIC KEY block", f)

@@ -47,6 +47,17 @@ func TestLoadTrustedKeys(t *testing.T) {
 	assert.True(t, ecKey.PublicKey.Equal(keys[1].pub))
 	assert.Equal(t, "ed-b", keys[2].id)
 
+	// The same key given twice is one key; one id for two keys is refused.
+	keys, err = loadTrustedKeys([]string{plain, multi, plain})
+	require.NoError(t, err)
+	require.Len(t, keys, 3)
+	clash, err := encodeTrustedKey("kms-a", edPub)
+	require.NoError(t, err)
+	clashFile := filepath.Join(dir, "clash.pem")
+	require.NoError(t, os.WriteFile(clashFile, clash, 0o600))
+	_, err = loadTrustedKeys([]string{multi, clashFile})
+	require.ErrorContains(t, err, `key id "kms-a" names two different keys`)
+
 	// Refusals.
 	x, err := ecdh.X25519().GenerateKey(rand.Reader)
 	require.NoError(t, err)
