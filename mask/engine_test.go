@@ -604,3 +604,21 @@ func TestValueMasksOtherTypes(t *testing.T) {
 	assert.Equal(t, in["ch"], got["ch"])
 	assert.Equal(t, 4, sum.Total())
 }
+
+// A cell that is neither text nor bytes (a JSON column decoded by the
+// driver, an array, a number) gets the same detection as text.
+func TestRowMasksNonTextCells(t *testing.T) {
+	_, m := newMasker(t, mask.Profile{Name: "p"})
+	cols := []string{"id", "meta", "cc", "tags", "at", "ok"}
+	at := time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC)
+	in := []any{int64(7), map[string]any{"owner": "ann@example.org"}, int64(4111111111111111), []string{"bob@example.com"}, at, true}
+	out, sum := m.Row(cols, in)
+	assert.Equal(t, int64(7), out[0])
+	assert.Equal(t, map[string]any{"owner": "[EMAIL]"}, out[1])
+	assert.Equal(t, "[CREDIT_CARD]", out[2])
+	assert.Equal(t, []any{"[EMAIL]"}, out[3])
+	assert.Equal(t, at, out[4])
+	assert.Equal(t, true, out[5])
+	assert.Equal(t, 3, sum.Total())
+	assert.Equal(t, "column:meta.owner", sum.Findings[0].Location)
+}

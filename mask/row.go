@@ -7,8 +7,10 @@ import (
 )
 
 // Row masks one SQL row. Columns with a rule are masked whole, whatever
-// their type (drop sets the cell to nil); other string and []byte cells get
-// content detection. The input slice is never modified.
+// their type (drop sets the cell to nil); string and []byte cells get
+// content detection, and other cells (numbers, JSON and array columns,
+// driver types) are masked as Value masks them. A bool or time.Time cell
+// without a rule is kept. The input slice is never modified.
 func (m *Masker) Row(columns []string, values []any) ([]any, Summary) {
 	var sum Summary
 	var out []any
@@ -53,6 +55,15 @@ func (m *Masker) Row(columns []string, values []any) ([]any, Summary) {
 		case []byte:
 			if b, su := m.Bytes(x, loc); !su.Empty() {
 				set(i, b)
+				sum.Merge(su)
+			}
+		case bool, time.Time:
+			// No detector finds a value in a bool or a timestamp.
+		default:
+			// Numbers, JSON columns (map[string]any, []any), arrays and
+			// driver types are masked as Value masks them.
+			if nv, su := m.Value(x, loc); !su.Empty() {
+				set(i, nv)
 				sum.Merge(su)
 			}
 		}
