@@ -17,7 +17,8 @@
 //
 //	openssl pkey -in ops-2026.key -pubout -out ops-2026.pem
 //
-// gives a file that verifies its streams.
+// gives a file that verifies its streams. One key id naming two different
+// keys is refused.
 package main
 
 import (
