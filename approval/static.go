@@ -39,9 +39,10 @@ func (s static) Approve(ctx context.Context, req *Request) (Decision, error) {
 // Checked wraps a so that what it returns is checked before anyone acts on
 // it. Checked refuses an invalid request without calling a; and it turns a
 // decision that does not bind the request (ErrMismatch), whose verdict is not
-// final (ErrInvalidDecision), or that counts an approving vote by the
-// requester (ErrSelfApproval) or by someone outside ApproverGroups
-// (ErrNotEligible) into an error. Errors from a pass through
+// final or that approves with fewer distinct approvers than the Quorum
+// (ErrInvalidDecision), or that counts an approving vote by the requester
+// (ErrSelfApproval) or by someone outside ApproverGroups (ErrNotEligible)
+// into an error. Errors from a pass through
 // unchanged. Checked(nil) denies everything with ErrInvalidDecision.
 //
 // Use it around approvers written by others, such as an ApproverFunc that
@@ -70,9 +71,11 @@ func Checked(a Approver) Approver {
 // Check reports whether d may be acted on for req: it must bind req (same
 // request id and call hash), carry a final verdict, and every approving vote
 // must come from an approver eligible for req (see Request.Eligible): not
-// the requester, and in one of ApproverGroups when req names any. So a
-// quorum is never made up of votes the request's rules exclude. The error
-// wraps ErrMismatch, ErrInvalidDecision, ErrSelfApproval or ErrNotEligible.
+// the requester, and in one of ApproverGroups when req names any. An
+// approval of a request with a Quorum above 1 must carry approving votes by
+// that many distinct approvers, so a quorum is never made up of votes the
+// request's rules exclude, nor claimed without votes. The error wraps
+// ErrMismatch, ErrInvalidDecision, ErrSelfApproval or ErrNotEligible.
 func (d Decision) Check(req *Request) error {
 	if req == nil {
 		return fmt.Errorf("%w: nil request", ErrMismatch)
@@ -84,6 +87,7 @@ func (d Decision) Check(req *Request) error {
 	if !d.Verdict.Final() {
 		return fmt.Errorf("%w: request %s: verdict %q is not final", ErrInvalidDecision, req.ID, d.Verdict)
 	}
+	approvers := make(map[string]bool, len(d.Votes))
 	for _, v := range d.Votes {
 		if v.Verdict != Approved {
 			continue
@@ -91,6 +95,11 @@ func (d Decision) Check(req *Request) error {
 		if err := req.Eligible(v.Approver); err != nil {
 			return fmt.Errorf("request %s counts an approving vote it must not: %w", req.ID, err)
 		}
+		approvers[v.Approver.ID()] = true
+	}
+	if d.Verdict == Approved && req.Quorum > 1 && len(approvers) < req.Quorum {
+		return fmt.Errorf("%w: request %s approved by %d distinct approvers, quorum is %d",
+			ErrInvalidDecision, req.ID, len(approvers), req.Quorum)
 	}
 	return nil
 }

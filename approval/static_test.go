@@ -239,3 +239,37 @@ func TestCheckedInvalidRequestSkipsApprover(t *testing.T) {
 	_, err = approval.Checked(nil).Approve(t.Context(), approvaltest.NewRequest(t))
 	require.ErrorIs(t, err, approval.ErrInvalidDecision)
 }
+
+func TestCheckedQuorum(t *testing.T) {
+	req := approvaltest.NewRequest(t)
+	req.Quorum = 2
+	vote := func(p approval.Party) approval.Vote { return approval.Vote{Approver: p, Verdict: approval.Approved} }
+	cases := []struct {
+		name    string
+		verdict approval.Verdict
+		votes   []approval.Vote
+		wantErr error
+	}{
+		{"approved without votes", approval.Approved, nil, approval.ErrInvalidDecision},
+		{"one approver counted twice", approval.Approved, []approval.Vote{vote(approvaltest.Approver1), vote(approvaltest.Approver1)}, approval.ErrInvalidDecision},
+		{"two distinct approvers", approval.Approved, []approval.Vote{vote(approvaltest.Approver1), vote(approvaltest.Approver2)}, nil},
+		{"denied without votes", approval.Denied, nil, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := approval.Checked(approval.ApproverFunc(func(_ context.Context, r *approval.Request) (approval.Decision, error) {
+				return approval.Decision{RequestID: r.ID, CallHash: r.CallHash, Verdict: c.verdict, Votes: c.votes, DecidedAt: time.Now()}, nil
+			})).Approve(t.Context(), req)
+			if c.wantErr != nil {
+				require.ErrorIs(t, err, c.wantErr)
+				assert.Contains(t, err.Error(), "quorum is 2")
+				assert.False(t, d.Approved())
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, c.verdict, d.Verdict)
+		})
+	}
+	_, err := approval.Checked(approval.AllowAll()).Approve(t.Context(), req)
+	require.ErrorIs(t, err, approval.ErrInvalidDecision, "AllowAll asks nobody, so it cannot make a quorum of 2")
+}
