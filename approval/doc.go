@@ -24,9 +24,10 @@
 // Decision.Binds checks both, so an approval given for one call cannot be
 // replayed onto another: not onto another request, and not onto the same
 // request id with a different call. Decision.Check adds that the verdict is
-// final and that no approving vote came from the requester; Checked wraps an
-// Approver written by someone else so that every decision it returns passes
-// Check.
+// final, that every approving vote came from an eligible approver (not the
+// requester, in ApproverGroups when named), and that an approval carries the
+// votes of Quorum distinct approvers; Checked wraps an Approver written by
+// someone else so that every decision it returns passes Check.
 //
 // # Approvers
 //
