@@ -394,6 +394,14 @@ func (sc *scan) dayMonthYear(i int) (m, y, end int, ok bool) {
 	if !sc.past(k) && s[k] == ',' {
 		k++
 	}
+	y, end, ok = sc.spaceYear(k)
+	return m, y, end, ok
+}
+
+// spaceYear parses " 2024" at k: a space and a year from 1900 to 2100
+// ending at a boundary; end is past the year.
+func (sc *scan) spaceYear(k int) (y, end int, ok bool) {
+	s := sc.s
 	if sc.past(k+4) || s[k] != ' ' {
 		return
 	}
@@ -403,11 +411,11 @@ func (sc *scan) dayMonthYear(i int) (m, y, end int, ok bool) {
 			return
 		}
 	}
-	y = num([]byte{s[k] - '0', s[k+1] - '0', s[k+2] - '0', s[k+3] - '0'})
+	y = int(s[k]-'0')*1000 + int(s[k+1]-'0')*100 + int(s[k+2]-'0')*10 + int(s[k+3]-'0')
 	if y < 1900 || y > 2100 || !sc.boundary(k+4) {
 		return
 	}
-	return m, y, k + 4, true
+	return y, k + 4, true
 }
 
 // dateMonthFirst parses "March 5, 2024" / "Mar. 5th 2024" at start.
@@ -446,20 +454,11 @@ func dateMonthFirst(d *builtin, sc *scan, id, start int) {
 	if !sc.past(k) && s[k] == ',' {
 		k++
 	}
-	if sc.past(k+4) || s[k] != ' ' {
+	y, end, ok := sc.spaceYear(k)
+	if !ok || !validDate(y, m, day) {
 		return
 	}
-	k++
-	for x := k; x < k+4; x++ {
-		if !isDigit(s[x]) {
-			return
-		}
-	}
-	y := int(s[k]-'0')*1000 + int(s[k+1]-'0')*100 + int(s[k+2]-'0')*10 + int(s[k+3]-'0')
-	if y < 1900 || y > 2100 || !validDate(y, m, day) || !sc.boundary(k+4) {
-		return
-	}
-	sc.add(start, k+4, d.score(sc, start, 0.5), id, DateTime)
+	sc.add(start, end, d.score(sc, start, 0.5), id, DateTime)
 }
 
 // ordinal reports whether ab is an English ordinal suffix (st, nd, rd, th).
