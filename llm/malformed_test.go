@@ -214,3 +214,33 @@ func TestUnknownMembersNeverCarryTextUnmasked(t *testing.T) {
 	assert.Empty(t, leaks(string(raw)))
 	assert.Empty(t, leaks(string(e.rec.all()[len(e.rec.all())-1].Response)), "every string of a choice is masked in a plain answer")
 }
+
+// Members beside the choices — provider extensions at the top of an answer
+// or a chunk — reach the caller too, so their strings are masked, in plain
+// answers (both the exact-splice and the re-encoding path) and in streams.
+func TestTopLevelExtensionsAreMasked(t *testing.T) {
+	e := newEnv(t)
+	for _, dup := range []string{"", `,"model":"m"`} { // a repeated member forces re-encoding
+		plain := `{"id":"c1","object":"chat.completion","created":1,"model":"m"` + dup + `,"x_echo":{"note":"mail alice@example.com"},"x_list":["078-05-1120"],` +
+			`"choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`
+		cfg := brokenUpstream(t, "application/json", plain, false)
+		hc := llm.NewHTTPClient(nil, e.guard)
+		req, err := http.NewRequestWithContext(analyst(), http.MethodPost, cfg.BaseURL+"/chat/completions",
+			strings.NewReader(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`))
+		require.NoError(t, err)
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Empty(t, leaks(string(raw)), "top-level extensions are masked: %s", raw)
+		assert.Contains(t, string(raw), "x_echo", "the member stays, its value is masked")
+	}
+
+	stream := `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","x_echo":"mail alice@example.com",` +
+		`"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}` + "\n\n" + finishChunk + "data: [DONE]\n\n"
+	out, err := governedStream(t, e, []byte(stream))
+	require.NoError(t, err)
+	assert.Empty(t, leaks(string(out)), "top-level chunk extensions are masked: %s", out)
+	assert.Contains(t, string(out), "x_echo")
+}

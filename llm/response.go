@@ -31,6 +31,19 @@ func responseFields(ep endpoint, doc map[string]any, fs *fields, strip bool) {
 			fs.obj(c["message"])
 			allStrings(fs, c, "choices["+strconv.Itoa(i)+"]")
 		}
+		// Members beside the choices (provider extensions) reach the caller
+		// too: their strings are masked like the choices'.
+		var buf [16]string
+		for _, k := range sortedKeys(doc, buf[:0]) {
+			if k == "choices" || k == "usage" || structural(k) {
+				continue
+			}
+			if _, ok := doc[k].(string); ok {
+				fs.str(doc, k, k)
+			} else {
+				allStrings(fs, doc[k], k)
+			}
+		}
 	case epResponses:
 		fs.str(doc, "output_text", "output_text")
 		out, _ := doc["output"].([]any)
@@ -58,6 +71,35 @@ func responseFields(ep endpoint, doc map[string]any, fs *fields, strip bool) {
 // than carrying text.
 func structural(k string) bool {
 	return respStructural[k] || k == "finish_reason" || strings.HasSuffix(k, "_id")
+}
+
+// maskOutside masks, in place, every string of doc's members other than
+// choices, usage and structural ones, with mask(location, value).
+func maskOutside(doc map[string]any, loc string, mask func(loc, v string) string) {
+	for k, v := range doc {
+		if k == "choices" || k == "usage" || structural(k) {
+			continue
+		}
+		doc[k] = maskAll(v, loc+"."+k, mask)
+	}
+}
+
+func maskAll(v any, loc string, mask func(loc, v string) string) any {
+	switch x := v.(type) {
+	case string:
+		return mask(loc, x)
+	case map[string]any:
+		for k, e := range x {
+			if !structural(k) {
+				x[k] = maskAll(e, loc+"."+k, mask)
+			}
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = maskAll(e, loc+"[*]", mask)
+		}
+	}
+	return v
 }
 
 // allStrings collects every string in v outside structural members.

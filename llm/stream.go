@@ -398,6 +398,9 @@ func (s *stream) upstreamError(data []byte) {
 // maskChunk masks every text of a chat or completion chunk in place.
 func (s *stream) maskChunk(doc map[string]any) error {
 	var cz canonizer
+	// Members beside the choices (provider extensions) are not streamed
+	// text: each string is masked whole, in this chunk.
+	maskOutside(doc, "chunk", func(loc, v string) string { return s.op.MaskText(loc, v) })
 	choices, _ := doc["choices"].([]any)
 	for _, cv := range choices {
 		c, ok := cz.obj(cv)
