@@ -353,16 +353,11 @@ func (g *Guard) approve(ctx context.Context, op *Op, d Decision) error {
 		}
 	}
 	op.receipt.Decision = &dec
-	// Never trust an approver's word about which call it decided: a
-	// decision for another request, or one the requester voted in, is void.
+	// Never trust an approver's word: a decision for another request, one
+	// the requester or an ineligible approver voted in, or an approval short
+	// of the quorum of distinct approvers is void (approval.Decision.Check).
 	if err := dec.Check(&req); err != nil {
 		return fmt.Errorf("%w: %w", ErrApprovalDenied, err)
-	}
-	approvers := map[string]bool{}
-	for _, v := range dec.Votes {
-		if v.Verdict == approval.Approved {
-			approvers[v.Approver.ID()] = true
-		}
 	}
 	if !dec.Approved() {
 		reason := dec.Reason
@@ -370,9 +365,6 @@ func (g *Guard) approve(ctx context.Context, op *Op, d Decision) error {
 			reason = "denied"
 		}
 		return fmt.Errorf("%w: %s", ErrApprovalDenied, reason)
-	}
-	if a.Quorum > 1 && len(approvers) < a.Quorum {
-		return fmt.Errorf("%w: %d distinct approvers, quorum is %d", ErrApprovalDenied, len(approvers), a.Quorum)
 	}
 	return nil
 }
