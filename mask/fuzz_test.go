@@ -94,6 +94,7 @@ func FuzzJSON(f *testing.F) {
 	f.Add([]byte(`[1,2,{"ssn":"123-45-6789"}]`))
 	f.Add([]byte(`{"a":`))
 	f.Add([]byte(`"\u00e9 +1 415 555 2671"`))
+	f.Add([]byte(`{"error":{"alice@example.com":[{"to":"bob@example.com"}]},"secret":{"x":"ann@example.org"},"ssn":{"k":1}}`))
 	e, err := New(WithProfiles(Profile{Name: "p", Fields: []FieldRule{{Path: "**.secret", Strategy: Drop}, {Path: "ssn"}}}))
 	if err != nil {
 		f.Fatal(err)
@@ -109,10 +110,64 @@ func FuzzJSON(f *testing.F) {
 			if !json.Valid(out) {
 				t.Fatalf("output is not JSON: %q -> %q", data, out)
 			}
+			// Fail-closed: no string or member name of the output, nor of
+			// Value's output for the decoded input, still holds a value.
+			if s, ok := unmasked(t, m, out, nil); ok {
+				t.Fatalf("JSON left %q unmasked: %q -> %q", s, data, out)
+			}
+			in := decodeJSON(t, data)
+			v, _ := m.Value(in, "body")
+			if s, ok := unmasked(t, m, nil, v); ok {
+				t.Fatalf("Value left %q unmasked: %q", s, data)
+			}
 		} else if err == nil || string(out) != orig {
 			t.Fatalf("invalid JSON accepted or altered: %q -> %q, %v", data, out, err)
 		}
 	})
+}
+
+func decodeJSON(t *testing.T, data []byte) any {
+	d := json.NewDecoder(strings.NewReader(string(data)))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		t.Fatalf("decode %q: %v", data, err)
+	}
+	return v
+}
+
+// unmasked returns a string or map key in v (decoded from data when data is
+// not nil) that masking would still change.
+func unmasked(t *testing.T, m *Masker, data []byte, v any) (string, bool) {
+	if data != nil {
+		v = decodeJSON(t, data)
+	}
+	switch x := v.(type) {
+	case string:
+		if out, _ := m.String(x, "fuzz"); out != x {
+			return x, true
+		}
+	case json.Number:
+		if out, _ := m.String(string(x), "fuzz"); out != string(x) {
+			return string(x), true
+		}
+	case []any:
+		for _, e := range x {
+			if s, ok := unmasked(t, m, nil, e); ok {
+				return s, true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if out, _ := m.String(k, "fuzz"); out != k {
+				return k, true
+			}
+			if s, ok := unmasked(t, m, nil, e); ok {
+				return s, true
+			}
+		}
+	}
+	return "", false
 }
 
 // FuzzLinear repeats the input up to 8 KiB and checks that the scanner's
