@@ -59,9 +59,12 @@
 // # Surfaces
 //
 // [Masker.String] returns the input itself, without allocating, when it
-// finds nothing. [Masker.JSON] masks by path and by content and never
-// returns broken JSON. [Masker.Row] masks rule columns whole and scans the
-// other text cells. [Masker.Stream] masks a stream chunk by chunk: it holds
+// finds nothing. [Masker.JSON] masks by path and by content, member names
+// included, and never returns broken JSON; [Masker.Value] does the same on
+// a decoded payload (map keys included, and values of any Go type as
+// encoding/json sees them). [Masker.Row] masks rule columns whole, scans
+// the other text cells and masks JSON, array and number cells as Value
+// does. [Masker.Stream] masks a stream chunk by chunk: it holds
 // back only the bytes a value still in progress could cover, and for every
 // way of splitting a text the output equals [Masker.String] on the whole.
 //
