@@ -622,3 +622,19 @@ func TestRowMasksNonTextCells(t *testing.T) {
 	assert.Equal(t, 3, sum.Total())
 	assert.Equal(t, "column:meta.owner", sum.Findings[0].Location)
 }
+
+// encoding/json decodes numbers to float64 by default: a card number there
+// is found as it is in the JSON text, and pseudonymised alike.
+func TestValueFindsValuesInFloat64(t *testing.T) {
+	_, m := newMasker(t, mask.Profile{Name: "p", Default: mask.Pseudonym})
+	doc := []byte(`{"card":4111111111111111,"score":0.93}`)
+	var in any
+	require.NoError(t, json.Unmarshal(doc, &in))
+	out, sum := m.Value(in, "p")
+	jout, _, err := m.JSON(doc, "p")
+	require.NoError(t, err)
+	assert.JSONEq(t, string(jout), mustJSON(t, out))
+	assert.Regexp(t, `^<CREDIT_CARD_[a-p]{8}>$`, out.(map[string]any)["card"])
+	assert.Equal(t, 0.93, out.(map[string]any)["score"])
+	assert.Equal(t, 1, sum.Total())
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 )
 
 // Value masks a decoded JSON-like value — map[string]any, []any, string,
@@ -96,7 +97,13 @@ func (w *valueWalker) walk(v any, forced *fieldRule) (any, bool, bool) {
 		return w.leaf(x, forced)
 	case json.Number:
 		return w.leaf(string(x), forced)
-	case float64, float32, int, int64, int32, uint, uint64, uint32:
+	case float64:
+		// Plain decimal, as JSON wrote it: encoding/json decodes a card
+		// number to a float64 that fmt would print as 4.111111111111111e+15.
+		return w.leaf(strconv.FormatFloat(x, 'f', -1, 64), forced)
+	case float32:
+		return w.leaf(strconv.FormatFloat(float64(x), 'f', -1, 32), forced)
+	case int, int64, int32, uint, uint64, uint32:
 		return w.leaf(fmt.Sprint(x), forced)
 	}
 	return w.other(v, forced)
