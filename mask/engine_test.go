@@ -406,6 +406,7 @@ func TestConcurrentMasking(t *testing.T) {
 	_, m := newMasker(t, mask.Profile{Name: "p", Default: mask.Tokenize}, mask.WithVault(v))
 	var wg sync.WaitGroup
 	outs := make([]string, 8)
+	streamed := make([]string, 8)
 	for g := range 8 {
 		wg.Add(1)
 		go func() {
@@ -413,15 +414,22 @@ func TestConcurrentMasking(t *testing.T) {
 			for range 50 {
 				outs[g], _ = m.String("ssn 123-45-6789 mail jane@example.com", "x")
 				st := m.Stream("s")
-				st.Write([]byte("card 4111 1111 "))
-				st.Write([]byte("1111 1111 done"))
-				st.Flush()
+				var b strings.Builder
+				b.Write(st.Write([]byte("card 4111 1111 ")))
+				b.Write(st.Write([]byte("1111 1111 done")))
+				b.Write(st.Flush())
+				streamed[g] = b.String()
 			}
 		}()
 	}
 	wg.Wait()
-	for _, o := range outs {
-		assert.Equal(t, outs[0], o)
+	assert.NotContains(t, outs[0], "jane@example.com")
+	assert.NotContains(t, outs[0], "123-45-6789")
+	assert.NotContains(t, streamed[0], "4111")
+	assert.Regexp(t, `^card <CREDIT_CARD_TK_[^>]+> done$`, streamed[0])
+	for g := range outs {
+		assert.Equal(t, outs[0], outs[g])
+		assert.Equal(t, streamed[0], streamed[g])
 	}
 }
 
